@@ -1,0 +1,16 @@
+"""drs configuration: one module per option group.
+
+Importing this package registers every drs option on the global ``CONF``.
+"""
+
+from oslo_config import cfg
+
+from drs.conf import api
+from drs.conf import default
+from drs.conf import engine
+
+CONF = cfg.CONF
+
+api.register_opts(CONF)
+default.register_opts(CONF)
+engine.register_opts(CONF)

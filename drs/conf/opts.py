@@ -1,0 +1,34 @@
+"""Entry points for oslo-config-generator.
+
+Every drs option module exposes ``list_opts()``; this collects them so
+``oslo-config-generator --namespace drs`` writes the sample configuration.
+"""
+
+import collections
+import importlib
+
+from oslo_config import cfg
+from oslo_db import options as db_options
+from oslo_policy import opts as policy_opts
+
+# Modules of drs.conf with options, in the order of the sample file.
+_MODULES = ('default', 'api', 'engine')
+
+_DEFAULT_SQL_CONNECTION = 'sqlite:///drs.sqlite'
+
+
+def list_opts() -> list[tuple]:
+    groups: dict = collections.OrderedDict()
+    for name in _MODULES:
+        module = importlib.import_module('drs.conf.' + name)
+        for group, opts in module.list_opts().items():
+            groups.setdefault(group, []).extend(opts)
+    return [(group, opts) for group, opts in groups.items()]
+
+
+def set_defaults(conf: cfg.ConfigOpts | None = None) -> None:
+    """Defaults drs gives to options of libraries."""
+    conf = conf or cfg.CONF
+    db_options.set_defaults(conf, connection=_DEFAULT_SQL_CONNECTION)
+    policy_opts.set_defaults(conf, enforce_scope=True,
+                             enforce_new_defaults=True)

@@ -2,6 +2,7 @@
 
 from oslo_config import cfg
 from oslo_log import log
+from oslo_service import backend as service_backend
 from oslo_reports import guru_meditation_report as gmr
 from oslo_reports import opts as gmr_opts
 
@@ -20,10 +21,19 @@ def register_logging(conf: cfg.ConfigOpts = CONF) -> None:
         _logging_registered = True
 
 
+def use_threading_backend() -> None:
+    """drs runs without eventlet: oslo.service's threading backend."""
+    try:
+        service_backend.init_backend(service_backend.BackendType.THREADING)
+    except service_backend.exceptions.BackendAlreadySelected:
+        pass
+
+
 def prepare_service(argv: list[str] | None = None,
                     conf: cfg.ConfigOpts = CONF,
                     default_config_files: list[str] | None = None) -> None:
     """Parse the command line and config files, set up logging."""
+    use_threading_backend()
     register_logging(conf)
     conf_opts.set_defaults(conf)
     conf(argv if argv is not None else [], project='drs',

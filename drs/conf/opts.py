@@ -9,6 +9,7 @@ import importlib
 
 from oslo_config import cfg
 from oslo_db import options as db_options
+from oslo_middleware import cors
 from oslo_policy import opts as policy_opts
 
 # Modules of drs.conf with options, in the order of the sample file.
@@ -32,3 +33,10 @@ def set_defaults(conf: cfg.ConfigOpts | None = None) -> None:
     db_options.set_defaults(conf, connection=_DEFAULT_SQL_CONNECTION)
     policy_opts.set_defaults(conf, enforce_scope=True,
                              enforce_new_defaults=True)
+    cors.set_defaults(
+        allow_headers=['X-Auth-Token', 'X-OpenStack-Request-ID',
+                       'OpenStack-API-Version', 'Content-Type'],
+        expose_headers=['X-OpenStack-Request-ID', 'OpenStack-API-Version',
+                        'OpenStack-API-Minimum-Version',
+                        'OpenStack-API-Maximum-Version'],
+        allow_methods=['GET', 'POST', 'PATCH', 'DELETE'])

@@ -7,14 +7,13 @@ returns. The module never imports an API library.
 """
 
 import uuid
-from typing import Any
-
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from drs.common import states
 from drs.common import timeutils
 from drs.db import models
 from drs import exception
@@ -211,9 +210,10 @@ def plan_create(context, values: dict,
 def plan_update(context, plan_id: str, values: dict,
                 resources: list[dict] | None = None,
                 project_id: str | None = None,
+                require_idle: bool = True,
                 allowed_statuses: tuple[str, ...] | None = None
                 ) -> models.Plan:
-    """Update a plan that runs no operation.
+    """Update a plan; with ``require_idle``, only one that runs nothing.
 
     The row is locked (SELECT ... FOR UPDATE) so that the status and
     ``current_operation_id`` checks and the write are one atomic step.
@@ -223,7 +223,8 @@ def plan_update(context, plan_id: str, values: dict,
         .with_for_update()).one_or_none()
     if plan is None:
         raise exception.PlanNotFound(plan=plan_id)
-    _check_idle(plan, allowed_statuses, 'cannot be changed')
+    if require_idle:
+        _check_idle(plan, allowed_statuses, 'cannot be changed')
     for key, value in values.items():
         setattr(plan, key, value)
     if resources is not None:
@@ -270,9 +271,224 @@ def recipe_list(context, plan_id: str) -> list[models.RecoveryRecipe]:
         .order_by(models.RecoveryRecipe.resource_id)))
 
 
-def model_columns(model: type) -> set[str]:
-    return {c.key for c in sa.inspect(model).columns}
+# ------------------------------------------------------------- operations
+
+def _plan_conflict(plan: models.Plan, action: states.Action) -> Exception:
+    """Why ``action`` cannot start on ``plan`` as it is now."""
+    if plan.current_operation_id:
+        running = plan.current_operation_id
+        return exception.PlanBusy(plan=plan.id, operation=running,
+                                  action=_operation_action(plan, running))
+    if plan.status not in action.from_states:
+        return exception.PlanInvalidState(
+            plan=plan.id, status=plan.status,
+            detail='%s is allowed only when the plan is %s' % (
+                action.name, ', '.join(action.from_states)))
+    for column, value, reason in action.requires:
+        if getattr(plan, column) != value:
+            return exception.PlanInvalidState(
+                plan=plan.id, status=plan.status,
+                detail='%s is not possible: %s' % (action.name, reason))
+    return exception.Conflict(
+        detail='plan %s changed while %s was being started; try again'
+        % (plan.id, action.name))
 
 
-def to_dict(row: Any) -> dict:
-    return {c: getattr(row, c) for c in model_columns(type(row))}
+def _operation_action(plan: models.Plan, operation_id: str) -> str:
+    op = orm.object_session(plan).get(models.Operation, operation_id)
+    return op.action if op is not None else 'unknown'
+
+
+@oslo_db_api.retry_on_deadlock
+@writer
+def operation_create(context, plan_id: str, action: str, parameters: dict,
+                     project_id: str | None = None) -> models.Operation:
+    """Start ``action`` on a plan: one PENDING operation, atomically.
+
+    A compare-and-swap UPDATE moves the plan into the action's running
+    state and takes its ``current_operation_id`` only if it is still in
+    the state that was read, runs nothing, and meets the action's other
+    requirements. Of two concurrent requests exactly one wins; the other
+    gets a 409 saying why.
+    """
+    spec = states.ACTIONS[action]
+    plan = context.session.scalars(
+        _plan_query(project_id).where(models.Plan.id == plan_id)
+    ).one_or_none()
+    if plan is None:
+        raise exception.PlanNotFound(plan=plan_id)
+    before = plan.status
+    if plan.current_operation_id or before not in spec.from_states:
+        raise _plan_conflict(plan, spec)
+    operation_id = _new_id()
+    where = [models.Plan.id == plan_id,
+             models.Plan.status == before,
+             models.Plan.current_operation_id.is_(None)]
+    where += [getattr(models.Plan, column) == value
+              for column, value, _reason in spec.requires]
+    values = dict(spec.on_start)
+    values.update(current_operation_id=operation_id,
+                  status=states.action_running_state(action, before),
+                  updated_at=timeutils.utcnow())
+    result = context.session.execute(
+        sa.update(models.Plan).where(*where).values(**values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        context.session.expire(plan)
+        raise _plan_conflict(plan, spec)
+    operation = models.Operation(
+        id=operation_id, plan_id=plan_id, project_id=plan.project_id,
+        user_id=context.user_id, request_id=context.request_id,
+        action=action, status=states.OP_PENDING, parameters=parameters,
+        plan_status_before=before, progress_done=0, progress_total=0,
+        result={})
+    context.session.add(operation)
+    context.session.flush()
+    return operation
+
+
+@reader
+def operation_get(context, operation_id: str,
+                  project_id: str | None = None) -> models.Operation:
+    stmt = sa.select(models.Operation).where(
+        models.Operation.id == operation_id)
+    if project_id is not None:
+        stmt = stmt.where(models.Operation.project_id == project_id)
+    row = context.session.scalars(stmt).one_or_none()
+    if row is None:
+        raise exception.OperationNotFound(operation=operation_id)
+    return row
+
+
+@reader
+def operation_list(context, project_id: str | None = None,
+                   limit: int | None = None, marker: str | None = None,
+                   sort_key: str = 'created_at', sort_dir: str = 'asc',
+                   filters: dict | None = None) -> list[models.Operation]:
+    stmt = sa.select(models.Operation)
+    if project_id is not None:
+        stmt = stmt.where(models.Operation.project_id == project_id)
+    for key, value in (filters or {}).items():
+        stmt = stmt.where(getattr(models.Operation, key) == value)
+    return _paginate(context.session, stmt, models.Operation, limit, marker,
+                     sort_key, sort_dir)
+
+
+@oslo_db_api.retry_on_deadlock
+@writer
+def operation_transition(context, operation_id: str, event: str,
+                         values: dict | None = None) -> models.Operation:
+    """Move an operation through its state machine (``start``, ...)."""
+    op = context.session.scalars(
+        sa.select(models.Operation).where(models.Operation.id == operation_id)
+        .with_for_update()).one_or_none()
+    if op is None:
+        raise exception.OperationNotFound(operation=operation_id)
+    try:
+        op.status = states.operation_next(op.status, event)
+    except states.InvalidTransition:
+        raise exception.Conflict(
+            detail='operation %s is %s: cannot %s it' % (
+                op.id, op.status, event))
+    for key, value in (values or {}).items():
+        setattr(op, key, value)
+    if event == 'start' and op.started_at is None:
+        op.started_at = timeutils.utcnow()
+    context.session.flush()
+    return op
+
+
+@oslo_db_api.retry_on_deadlock
+@writer
+def operation_update(context, operation_id: str,
+                     values: dict) -> models.Operation:
+    """Progress, engine host, result: fields outside the state machine."""
+    op = context.session.get(models.Operation, operation_id)
+    if op is None:
+        raise exception.OperationNotFound(operation=operation_id)
+    for key, value in values.items():
+        setattr(op, key, value)
+    context.session.flush()
+    return op
+
+
+@oslo_db_api.retry_on_deadlock
+@writer
+def operation_finish(context, operation_id: str, event: str,
+                     error: dict | None = None, result: dict | None = None,
+                     plan_values: dict | None = None) -> models.Operation:
+    """End an operation (``succeed``, ``fail``, ``cancel``, ``cancelled``)
+    and release its plan, in one transaction.
+
+    The plan leaves the running state as the state machine says: on
+    success or failure to the action's outcome; when the operation was
+    cancelled (everything it did reverted), back to where it started.
+    """
+    op = operation_transition(context, operation_id, event)
+    if op.status not in states.OP_FINAL_STATES:
+        return op
+    op.finished_at = timeutils.utcnow()
+    if error is not None:
+        op.error = error
+    if result is not None:
+        op.result = result
+    plan = context.session.scalars(
+        sa.select(models.Plan).where(models.Plan.id == op.plan_id)
+        .with_for_update()).one()
+    if plan.current_operation_id == op.id:
+        if op.status == states.OP_CANCELLED:
+            plan.status = op.plan_status_before or plan.status
+            plan.test_active = (plan.test_active
+                                and op.action != 'test_failover')
+        else:
+            plan.status = states.action_final_state(
+                plan.status, op.status == states.OP_SUCCEEDED)
+        plan.current_operation_id = None
+        for key, value in (plan_values or {}).items():
+            setattr(plan, key, value)
+        plan.updated_at = timeutils.utcnow()
+    context.session.flush()
+    return op
+
+
+@oslo_db_api.retry_on_deadlock
+@writer
+def plan_replication_event(context, plan_id: str, event: str) -> str:
+    """``degrade`` / ``recover`` from the sweep; returns the new status.
+
+    Not applied while an operation holds the plan, nor where the state
+    machine has no such transition (an unchanged status is returned).
+    """
+    plan = context.session.scalars(
+        sa.select(models.Plan).where(models.Plan.id == plan_id)
+        .with_for_update()).one_or_none()
+    if plan is None:
+        raise exception.PlanNotFound(plan=plan_id)
+    if plan.current_operation_id is None:
+        try:
+            plan.status = states.plan_next(plan.status, event)
+        except states.InvalidTransition:
+            pass
+    return plan.status
+
+
+@writer
+def event_add(context, operation_id: str, step: str, state: str,
+              resource_type: str | None = None,
+              resource_id: str | None = None,
+              message: str | None = None) -> models.OperationEvent:
+    event = models.OperationEvent(
+        operation_id=operation_id, step=step, state=state,
+        resource_type=resource_type, resource_id=resource_id,
+        message=message, at=timeutils.utcnow())
+    context.session.add(event)
+    context.session.flush()
+    return event
+
+
+@reader
+def event_list(context, operation_id: str) -> list[models.OperationEvent]:
+    return list(context.session.scalars(
+        sa.select(models.OperationEvent)
+        .where(models.OperationEvent.operation_id == operation_id)
+        .order_by(models.OperationEvent.id)))

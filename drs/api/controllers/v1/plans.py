@@ -1,0 +1,211 @@
+"""/v1/plans: protection plans, owned by a project."""
+
+import functools
+
+import pecan
+from pecan import rest
+
+from drs.api.controllers.v1 import actions
+from drs.api.controllers.v1 import common
+from drs.api.schemas.v1 import plans as schema
+from drs.api import links
+from drs.api import validation
+from drs.common import states
+from drs.common import timeutils
+from drs.db import api as db_api
+from drs import exception
+from drs import policy
+
+SORT_KEYS = ('created_at', 'name', 'status', 'updated_at', 'id')
+FILTERS = ('name', 'status')
+
+# Changing what is protected, or where, needs a plan that protects nothing.
+_UNPROTECTED = (states.AVAILABLE, states.ERROR)
+_STRUCTURAL = ('source_site', 'target_site', 'resources')
+
+DEFAULT_OPTIONS = {'volume_replication': 'volume-type',
+                   'test_network_isolation': True}
+
+
+@functools.cache
+def _create_schema() -> dict:
+    return schema.create()
+
+
+@functools.cache
+def _update_schema() -> dict:
+    return schema.update()
+
+
+def resource_view(res) -> dict:
+    return {
+        'type': res.resource_type,
+        'id': res.resource_id,
+        'tier': res.tier,
+        'replication': {
+            'state': res.replication_state,
+            'lag_seconds': res.lag_seconds,
+            'replica': res.replica or None,
+        },
+    }
+
+
+def plan_view(plan) -> dict:
+    return {
+        'id': plan.id,
+        'name': plan.name,
+        'description': plan.description,
+        'project_id': plan.project_id,
+        'user_id': plan.user_id,
+        'source_site': plan.source_site_id,
+        'target_site': plan.target_site_id,
+        'status': plan.status,
+        'reversed': plan.reversed,
+        'test_active': plan.test_active,
+        'rpo_seconds': plan.rpo_seconds,
+        'rpo_seconds_achieved': plan.rpo_seconds_achieved,
+        'last_sync_at': timeutils.isotime(plan.last_sync_at),
+        'current_operation': plan.current_operation_id,
+        'resources': [resource_view(r) for r in plan.resources],
+        'mappings': plan.mappings,
+        'options': plan.options,
+        'created_at': timeutils.isotime(plan.created_at),
+        'updated_at': timeutils.isotime(plan.updated_at),
+        'links': [links.self_link('v1', 'plans', plan.id)],
+    }
+
+
+def _site_id(context, ref: str, field: str) -> str:
+    try:
+        return db_api.site_get(context, ref).id
+    except exception.SiteNotFound:
+        raise exception.InvalidParameter(
+            name=field, detail='site %r does not exist' % ref)
+
+
+def _resources(items: list[dict]) -> list[dict]:
+    seen = set()
+    for index, item in enumerate(items):
+        key = (item['type'], item['id'])
+        if key in seen:
+            raise exception.InvalidParameter(
+                name='plan.resources[%d]' % index,
+                detail='%s %s is listed twice' % key)
+        seen.add(key)
+    return items
+
+
+def _plan_values(context, body: dict, current=None) -> dict:
+    """Database values of a create or update body, cross-field checked."""
+    values = {k: body[k] for k in ('name', 'description', 'rpo_seconds')
+              if k in body}
+    for field in ('source_site', 'target_site'):
+        if field in body:
+            values[field + '_id'] = _site_id(context, body[field],
+                                             'plan.' + field)
+    source = values.get('source_site_id',
+                        current.source_site_id if current else None)
+    target = values.get('target_site_id',
+                        current.target_site_id if current else None)
+    if source == target:
+        raise exception.InvalidParameter(
+            name='plan.target_site',
+            detail='the target site must differ from the source site')
+    if 'mappings' in body:
+        values['mappings'] = {kind: dict(body['mappings'].get(kind, {}))
+                              for kind in schema.MAPPING_KINDS}
+    if 'options' in body:
+        base = dict(current.options) if current else dict(DEFAULT_OPTIONS)
+        base.update(body['options'])
+        values['options'] = base
+    return values
+
+
+class RecipesController(rest.RestController):
+    """/v1/plans/{plan_id}/recipes: the captured server recipes."""
+
+    @pecan.expose('json')
+    def get_all(self, plan_id):
+        context = pecan.request.context
+        plan = common.get_plan(context, plan_id, 'dr:plan:get')
+        return {'recipes': [
+            {'resource_id': r.resource_id,
+             'captured_at': timeutils.isotime(r.captured_at),
+             'recipe': r.recipe}
+            for r in db_api.recipe_list(context, plan.id)]}
+
+
+class PlansController(rest.RestController):
+
+    recipes = RecipesController()
+
+    actions = actions.ActionsController()
+
+    @pecan.expose('json')
+    def get_all(self, **kwargs):
+        context = pecan.request.context
+        params = validation.query(
+            validation.PAGINATION_PARAMS | set(FILTERS) | {'all_projects'})
+        project_id = context.project_id
+        policy.authorize('dr:plan:get_all', context,
+                         {'project_id': project_id})
+        if validation.boolean(params, 'all_projects'):
+            policy.authorize('dr:plan:get_all:all_projects', context)
+            project_id = None
+        page = validation.pagination(params, SORT_KEYS)
+        filters = {k: params[k] for k in FILTERS if k in params}
+        rows = db_api.plan_list(context, project_id=project_id,
+                                filters=filters, **page)
+        items = [plan_view(p) for p in rows]
+        return {'plans': items,
+                'links': links.collection_links(items, page['limit'])}
+
+    @pecan.expose('json')
+    def get_one(self, plan_id):
+        context = pecan.request.context
+        return {'plan': plan_view(common.get_plan(context, plan_id, 'dr:plan:get'))}
+
+    @pecan.expose('json')
+    def post(self, **kwargs):
+        context = pecan.request.context
+        policy.authorize('dr:plan:create', context,
+                         {'project_id': context.project_id})
+        body = validation.body(_create_schema())['plan']
+        body.setdefault('mappings', {})
+        body.setdefault('options', {})
+        values = _plan_values(context, body)
+        values.update(project_id=context.project_id,
+                      user_id=context.user_id,
+                      status=states.AVAILABLE)
+        plan = db_api.plan_create(context, values,
+                                  _resources(body.get('resources', [])))
+        pecan.response.status = 201
+        pecan.response.location = links.self_link('v1', 'plans',
+                                                  plan.id)['href']
+        return {'plan': plan_view(plan)}
+
+    @pecan.expose('json')
+    def patch(self, plan_id, **kwargs):
+        context = pecan.request.context
+        plan = common.get_plan(context, plan_id, 'dr:plan:update')
+        body = validation.body(_update_schema())['plan']
+        values = _plan_values(context, body, current=plan)
+        resources = body.get('resources')
+        if resources is not None:
+            _resources(resources)
+        structural = any(k in body for k in _STRUCTURAL)
+        # Renaming is fine at any time; anything the engine reads is not
+        # changed under a running operation.
+        require_idle = set(body) - {'name', 'description', 'rpo_seconds'}
+        plan = db_api.plan_update(
+            context, plan.id, values, resources=resources,
+            require_idle=bool(require_idle),
+            allowed_statuses=_UNPROTECTED if structural else None)
+        return {'plan': plan_view(plan)}
+
+    @pecan.expose()
+    def delete(self, plan_id):
+        context = pecan.request.context
+        plan = common.get_plan(context, plan_id, 'dr:plan:delete')
+        db_api.plan_delete(context, plan.id, allowed_statuses=_UNPROTECTED)
+        pecan.response.status = 204

@@ -1,0 +1,85 @@
+"""Pecan hooks: request-scoped state on ``pecan.request``, and errors."""
+
+from oslo_log import log
+import pecan
+from pecan import hooks
+import webob.exc
+
+from drs.api import errors
+from drs.api import microversion
+from drs.api import middleware
+from drs import context as drs_context
+from drs import exception
+
+LOG = log.getLogger(__name__)
+
+
+class ContextHook(hooks.PecanHook):
+    """Builds the RequestContext from the headers auth_token set."""
+
+    def before(self, state):
+        state.request.context = drs_context.RequestContext.from_environ(
+            state.request.environ)
+        state.request.version = state.request.environ.get(
+            middleware.API_VERSION_ENV, microversion.MIN_VERSION)
+
+
+class NoAuthContextHook(hooks.PecanHook):
+    """[api] auth_strategy = noauth: every caller is an admin of 'admin'.
+
+    Unit tests only; drs refuses nothing in this mode.
+    """
+
+    def before(self, state):
+        state.request.context = drs_context.RequestContext(
+            user_id='noauth', project_id='admin', roles=['admin', 'member',
+                                                          'reader'],
+            is_admin=True,
+            request_id=state.request.environ.get(errors.REQUEST_ID_ENV))
+        state.request.version = state.request.environ.get(
+            middleware.API_VERSION_ENV, microversion.MIN_VERSION)
+
+
+class RPCHook(hooks.PecanHook):
+    """Puts the engine's RPC client on the request, created on first use."""
+
+    def __init__(self):
+        self._rpcapi = None
+
+    def before(self, state):
+        if self._rpcapi is None:
+            from drs.engine import rpcapi
+            self._rpcapi = rpcapi.EngineAPI()
+        state.request.rpcapi = self._rpcapi
+
+
+class ExceptionHook(hooks.PecanHook):
+    """drs exceptions and HTTP errors in the one error format."""
+
+    def on_error(self, state, e):
+        request_id = state.request.environ.get(errors.REQUEST_ID_ENV)
+        if isinstance(e, exception.DrsException):
+            if int(e.status) >= 500:
+                LOG.error('Request %s failed: %s', request_id, e.message)
+            return errors.from_exception(e, request_id)
+        if isinstance(e, webob.exc.HTTPException):
+            detail = e.detail or e.explanation
+            if e.code == 404 and not e.detail:
+                detail = 'The resource %s could not be found.' % (
+                    state.request.path)
+            return errors.error_response(e.code, detail,
+                                         request_id=request_id,
+                                         headers=_allow(e))
+        LOG.exception('Unexpected error in request %s', request_id)
+        return errors.error_response(
+            500, 'The server has either erred or is incapable of '
+            'performing the requested operation.', request_id=request_id)
+
+
+def _allow(e: webob.exc.HTTPException) -> list:
+    allow = e.headers.get('Allow')
+    return [('Allow', allow)] if allow else []
+
+
+def request_version() -> tuple[int, int]:
+    return pecan.request.version

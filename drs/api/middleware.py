@@ -1,0 +1,156 @@
+"""WSGI middleware of the drs API.
+
+* :class:`ErrorFormatter` turns every 4xx/5xx, whoever produced it
+  (keystonemiddleware, sizelimit, Pecan's router, a bug), into the one
+  error format, and never lets a traceback out.
+* :class:`VersionNegotiation` negotiates the microversion of ``/v1``
+  requests and puts the min/max headers on every response.
+* :class:`Mount` serves ``/healthcheck`` before authentication.
+* :class:`AuthTokenMiddleware` is keystonemiddleware's auth_token with
+  the version documents left public.
+"""
+
+import json
+
+from keystonemiddleware import auth_token
+from oslo_log import log
+import webob
+import webob.dec
+
+from drs.api import errors
+from drs.api import microversion
+
+LOG = log.getLogger(__name__)
+
+API_VERSION_ENV = 'drs.api_version'
+
+# Paths anyone may GET: the version documents.
+PUBLIC_PATHS = frozenset(['', '/', '/v1', '/v1/'])
+
+
+class ErrorFormatter:
+
+    def __init__(self, app):
+        self.app = app
+
+    @webob.dec.wsgify
+    def __call__(self, req: webob.Request) -> webob.Response:
+        request_id = req.environ.get(errors.REQUEST_ID_ENV)
+        try:
+            resp = req.get_response(self.app)
+        except Exception:
+            LOG.exception('Unexpected error handling %s %s',
+                          req.method, req.path)
+            return errors.error_response(
+                500, 'The server has either erred or is incapable of '
+                'performing the requested operation.',
+                request_id=request_id)
+        if resp.status_int < 400 or self._formatted(resp):
+            return resp
+        detail = self._detail(resp)
+        # Keep headers that matter to the client (WWW-Authenticate, Allow).
+        keep = [(k, v) for k, v in resp.headerlist
+                if k.lower() in ('www-authenticate', 'allow', 'retry-after')]
+        return errors.error_response(resp.status_int, detail,
+                                     request_id=request_id, headers=keep)
+
+    @staticmethod
+    def _formatted(resp: webob.Response) -> bool:
+        if resp.content_type != 'application/json':
+            return False
+        try:
+            return 'errors' in json.loads(resp.body)
+        except ValueError:
+            return False
+
+    @staticmethod
+    def _detail(resp: webob.Response) -> str:
+        """A useful message from another component's error body."""
+        if resp.status_int >= 500:
+            return ('The server has either erred or is incapable of '
+                    'performing the requested operation.')
+        try:
+            body = json.loads(resp.body)
+            error = body.get('error') or {}
+            message = error.get('message') or body.get('message')
+            if message:
+                return str(message)
+        except (ValueError, AttributeError):
+            pass
+        return resp.status.split(' ', 1)[-1]
+
+
+class VersionNegotiation:
+
+    def __init__(self, app):
+        self.app = app
+
+    @webob.dec.wsgify
+    def __call__(self, req: webob.Request) -> webob.Response:
+        versioned = req.path_info.startswith('/v1')
+        if versioned:
+            try:
+                version = microversion.parse(req.headers)
+            except microversion.InvalidVersion as e:
+                resp = errors.error_response(
+                    400, 'Invalid %s header value %r: expected "%s 1.N" '
+                    'or "%s latest".' % (microversion.HEADER, str(e),
+                                         microversion.SERVICE_TYPE,
+                                         microversion.SERVICE_TYPE),
+                    code='drs.microversion.invalid',
+                    request_id=req.environ.get(errors.REQUEST_ID_ENV))
+                return self._headers(resp, None)
+            if not microversion.in_range(version):
+                resp = errors.error_response(
+                    406, 'Version %s is not supported by the API. Minimum '
+                    'is %s and maximum is %s.' % (
+                        microversion.to_str(version),
+                        microversion.to_str(microversion.MIN_VERSION),
+                        microversion.to_str(microversion.MAX_VERSION)),
+                    code='drs.microversion.unsupported',
+                    request_id=req.environ.get(errors.REQUEST_ID_ENV))
+                return self._headers(resp, None)
+            req.environ[API_VERSION_ENV] = version
+        resp = req.get_response(self.app)
+        return self._headers(resp, req.environ.get(API_VERSION_ENV))
+
+    @staticmethod
+    def _headers(resp: webob.Response,
+                 version: tuple[int, int] | None) -> webob.Response:
+        resp.headers[microversion.MIN_HEADER] = microversion.to_str(
+            microversion.MIN_VERSION)
+        resp.headers[microversion.MAX_HEADER] = microversion.to_str(
+            microversion.MAX_VERSION)
+        if version is not None:
+            resp.headers[microversion.HEADER] = '%s %s' % (
+                microversion.SERVICE_TYPE, microversion.to_str(version))
+        vary = [v.strip() for v in resp.headers.get('Vary', '').split(',')
+                if v.strip()]
+        if microversion.HEADER not in vary:
+            vary.append(microversion.HEADER)
+        resp.headers['Vary'] = ', '.join(vary)
+        return resp
+
+
+class Mount:
+    """Send requests for one exact path to another WSGI app."""
+
+    def __init__(self, app, path: str, mounted):
+        self.app = app
+        self.path = path
+        self.mounted = mounted
+
+    def __call__(self, environ, start_response):
+        if environ.get('PATH_INFO', '') == self.path:
+            return self.mounted(environ, start_response)
+        return self.app(environ, start_response)
+
+
+class AuthTokenMiddleware(auth_token.AuthProtocol):
+    """auth_token that lets the version documents through."""
+
+    def process_request(self, request):
+        if request.path_info in PUBLIC_PATHS and request.method in (
+                'GET', 'HEAD'):
+            return None
+        return super().process_request(request)

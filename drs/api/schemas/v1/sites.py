@@ -1,0 +1,43 @@
+"""JSON Schemas of /v1/sites request bodies."""
+
+import copy
+
+from drs.api.schemas import common
+
+_SITE_PROPERTIES = {
+    'name': common.NAME,
+    'description': common.DESCRIPTION,
+    'region_name': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+    'auth_url': {'type': 'string', 'maxLength': 1024,
+                 'pattern': '^https?://[^\\s/]+(/\\S*)?$'},
+    'interface': {'enum': ['public', 'internal', 'admin']},
+    'verify_tls': {'type': 'boolean'},
+    'endpoint_overrides': {
+        'type': 'object',
+        'description': 'Endpoint URLs by service type, used instead of '
+                       'the catalog (admins only).',
+        'propertyNames': {'type': 'string',
+                          'pattern': '^[a-z][a-z0-9-]*$'},
+        'additionalProperties': {
+            'type': 'string', 'maxLength': 1024,
+            'pattern': '^https?://[^\\s/]+(/\\S*)?$'},
+    },
+}
+
+CREATE = {
+    'type': 'object',
+    'properties': {
+        'site': {
+            'type': 'object',
+            'properties': _SITE_PROPERTIES,
+            'required': ['name', 'region_name', 'auth_url'],
+            'additionalProperties': False,
+        },
+    },
+    'required': ['site'],
+    'additionalProperties': False,
+}
+
+UPDATE = copy.deepcopy(CREATE)
+del UPDATE['properties']['site']['required']
+UPDATE['properties']['site']['minProperties'] = 1

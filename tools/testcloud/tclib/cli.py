@@ -1,0 +1,360 @@
+"""``testcloud`` subcommands: up, down, status, env, logs, collect-logs,
+replication."""
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+from . import configs
+from . import infra
+from . import layout as L
+from . import procs
+from . import services as S
+
+PROVISION = os.path.join(L.TOOLS_DIR, 'provision.py')
+
+
+class Timer(object):
+    """Prints and records how long each phase of ``up`` takes."""
+
+    def __init__(self):
+        self.t0 = time.time()
+        self.phases = []
+
+    def phase(self, name, fn, *args):
+        t = time.time()
+        print('  %-34s ...' % name, end='', flush=True)
+        result = fn(*args)
+        dt = time.time() - t
+        self.phases.append((name, round(dt, 1)))
+        print('\r  %-34s %6.1f s' % (name, dt), flush=True)
+        return result
+
+    @property
+    def total(self):
+        return time.time() - self.t0
+
+
+class MemorySampler(threading.Thread):
+    """Peak of (MemTotal - MemAvailable) while ``up`` runs."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            info = {}
+            with open('/proc/meminfo') as f:
+                for line in f:
+                    k, v = line.split(':')
+                    info[k] = int(v.split()[0])
+            self.peak_kb = max(self.peak_kb,
+                               info['MemTotal'] - info['MemAvailable'])
+            self.stop.wait(0.5)
+
+
+def _run_setup_task(state, name, argvs):
+    stamp = S.stamp_path(state, name)
+    if os.path.exists(stamp):
+        return False
+    log = os.path.join(state.log, 'setup-%s.log' % name)
+    for argv in argvs:
+        infra.run(argv, log=log)
+    with open(stamp, 'w') as f:
+        f.write('%s\n' % time.time())
+    return True
+
+
+def _parallel(fn, items, workers):
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(fn, *item) for item in items]
+        return [f.result() for f in futures]
+
+
+def _provision(state, step):
+    r = subprocess.run([state.bin('core', 'python'), PROVISION, step],
+                       env=dict(os.environ, DRS_TESTCLOUD_DIR=state.root),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    with open(os.path.join(state.log, 'provision.log'), 'a') as f:
+        f.write(r.stdout)
+    if r.returncode:
+        raise RuntimeError('provision %s failed:\n%s' % (step, r.stdout[-4000:]))
+
+
+def _start_services(state, svcs):
+    """Start the services not running; return the names started."""
+    started = []
+    pending = []
+    for svc in svcs:
+        proc = procs.Proc(state, svc.name)
+        if proc.alive():
+            continue
+        if svc.port and procs.port_open(svc.port):
+            raise RuntimeError('port %d of %s is taken by a process testcloud '
+                               'did not start' % (svc.port, svc.name))
+        if svc.before_start:
+            pending.append(svc)
+            continue
+        proc.start(svc.argv, env=svc.env, site=svc.site, port=svc.port,
+                   url=svc.url)
+        started.append(svc.name)
+    for svc in pending:
+        procs.wait_for('%s precondition' % svc.name, svc.before_start, 90)
+        procs.Proc(state, svc.name).start(svc.argv, env=svc.env,
+                                          site=svc.site, port=svc.port,
+                                          url=svc.url)
+        started.append(svc.name)
+    return started
+
+
+def _wait_ready(state, svcs, timeout=180):
+    def wait(svc):
+        procs.wait_for('%s ready' % svc.name, svc.ready, timeout,
+                       proc=procs.Proc(state, svc.name))
+    _parallel(wait, [(s,) for s in svcs], 8)
+
+
+def cmd_up(args):
+    state = L.State()
+    for d in (state.root, state.run, state.log, state.stamps, state.etc):
+        os.makedirs(d, exist_ok=True)
+    svcs = S.build(state)
+    if all(procs.Proc(state, s.name).alive() for s in svcs) and \
+            os.path.exists(state.cloud_json):
+        print('testcloud: everything already runs (state %s)' % state.root)
+        _print_table(state, svcs)
+        return 0
+
+    print('testcloud up (state %s)' % state.root)
+    timer, mem = Timer(), MemorySampler()
+    mem.start()
+    apt = timer.phase('apt packages', infra.ensure_apt, state)
+    timer.phase('machine services (mariadb, rabbitmq)',
+                infra.ensure_system_services, state)
+    timer.phase('venvs (pip, pinned)', _parallel,
+                lambda n: infra.install_venv(state, n),
+                [(n,) for n in infra.VENVS], 4)
+    if not os.path.exists(S.stamp_path(state, 'databases')):
+        # A fresh state directory: databases/vhosts of an earlier one would
+        # refer to files that are gone.
+        def reset():
+            infra.reset_databases()
+            infra.reset_vhosts()
+            open(S.stamp_path(state, 'databases'), 'w').close()
+        timer.phase('databases + rabbitmq vhosts', reset)
+    timer.phase('configs + swift rings', lambda: (
+        configs.write_all(state),
+        [configs.swift_rings(state, s) for s in L.SITES]))
+    timer.phase('db migrations + keystone bootstrap', _parallel,
+                lambda n, a: _run_setup_task(state, n, a),
+                S.setup_tasks(state), 4)
+    keystone = [s for s in svcs if s.group == 'keystone']
+    others = [s for s in svcs if s.group != 'keystone']
+    started = timer.phase('keystone start', lambda: (
+        _start_services(state, keystone), _wait_ready(state, keystone))[0])
+    timer.phase('keystone users, projects, catalog', _provision, state,
+                'identity')
+    started += timer.phase('start site services',
+                           _start_services, state, others)
+    timer.phase('wait for every service', _wait_ready, state, others)
+    timer.phase('volume types, images, networks', _provision, state,
+                'resources')
+    mem.stop.set()
+    report = {'total_s': round(timer.total, 1), 'phases': timer.phases,
+              'peak_used_mib': mem.peak_kb // 1024, 'apt_installed': apt,
+              'started': started}
+    rss = sum(procs.Proc(state, s.name).rss_kb()[0] for s in svcs)
+    report['services_rss_mib'] = rss // 1024
+    with open(os.path.join(state.run, 'up-report.json'), 'w') as f:
+        json.dump(report, f, indent=1)
+    _print_table(state, svcs)
+    print('up took %.1f s; machine memory in use peaked at %d MiB during up; '
+          'services RSS now %d MiB' % (timer.total, report['peak_used_mib'],
+                                      report['services_rss_mib']))
+    print('cloud.json: %s\nclouds.yaml: %s' % (state.cloud_json,
+                                               state.clouds_yaml))
+    return 0
+
+
+def _print_table(state, svcs, check_ready=False):
+    print('%-26s %-4s %-7s %-8s %-6s %s' % ('SERVICE', 'SITE', 'PORT', 'PID',
+                                            'STATE', 'URL / LOG'))
+    down = 0
+    for svc in svcs:
+        proc = procs.Proc(state, svc.name)
+        alive = proc.alive()
+        st = 'up' if alive else 'down'
+        if alive and check_ready and not svc.ready():
+            st = 'noresp'
+        down += st != 'up'
+        print('%-26s %-4s %-7s %-8s %-6s %s' % (
+            svc.name, svc.site or '-', svc.port or '-',
+            proc.pid() if alive else '-', st,
+            svc.url or os.path.relpath(proc.log_path, state.root)))
+    return down
+
+
+def cmd_status(args):
+    state = L.State()
+    down = _print_table(state, S.build(state), check_ready=True)
+    print('%d of %d services down' % (down, len(S.build(state))))
+    return 1 if down else 0
+
+
+def cmd_down(args):
+    state = L.State()
+    svcs = S.build(state)
+    t0 = time.time()
+    # Everything at once: nova-compute alone takes ~13 s to stop on TERM.
+    _parallel(lambda s: procs.Proc(state, s.name).stop(args.timeout),
+              [(s,) for s in reversed(svcs)], len(svcs))
+    busy = [s.name for s in svcs if s.port and procs.port_open(s.port)]
+    print('stopped in %.1f s%s' % (time.time() - t0, '; ports still in use: '
+                                   + ', '.join(busy) if busy else ''))
+    if args.wipe:
+        infra.drop_databases()
+        infra.drop_vhosts()
+        for name in os.listdir(state.root) if os.path.isdir(state.root) else []:
+            if name != 'venvs' or args.wipe_venvs:
+                path = state.path(name)
+                (shutil.rmtree if os.path.isdir(path) else os.unlink)(path)
+        print('wiped databases, vhosts and %s%s' % (
+            state.root, '' if args.wipe_venvs else ' (venvs kept)'))
+    return 1 if busy else 0
+
+
+def cmd_env(args):
+    state = L.State()
+    if not os.path.exists(state.cloud_json):
+        print('no %s: run testcloud up first' % state.cloud_json,
+              file=sys.stderr)
+        return 1
+    with open(state.cloud_json) as f:
+        cloud = json.load(f)
+    admin = cloud['users']['admin']
+    lines = {
+        'OS_CLIENT_CONFIG_FILE': state.clouds_yaml,
+        'OS_CLOUD': 'testcloud-a-admin',
+        'DRS_TESTCLOUD_DIR': state.root,
+        'DRS_TESTCLOUD_JSON': state.cloud_json,
+        'OS_AUTH_URL': cloud['keystone']['url'],
+        'OS_IDENTITY_API_VERSION': '3',
+        'OS_USERNAME': admin['name'], 'OS_PASSWORD': admin['password'],
+        'OS_PROJECT_NAME': admin['project'],
+        'OS_USER_DOMAIN_NAME': 'Default', 'OS_PROJECT_DOMAIN_NAME': 'Default',
+        'OS_REGION_NAME': cloud['sites']['a']['region'],
+    }
+    for k, v in lines.items():
+        print('export %s=%s' % (k, _shell_quote(v)))
+    if args.clouds_yaml:
+        with open(state.clouds_yaml) as f:
+            print('# %s' % state.clouds_yaml)
+            print(f.read())
+    return 0
+
+
+def _shell_quote(v):
+    return "'%s'" % str(v).replace("'", "'\\''")
+
+
+def cmd_logs(args):
+    state = L.State()
+    names = args.names or sorted(n[:-4] for n in os.listdir(state.log)
+                                 if n.endswith('.log'))
+    for name in names:
+        print('==== %s (last %d lines) ====' % (name, args.lines))
+        print(procs.tail(os.path.join(state.log, name + '.log'), args.lines))
+    return 0
+
+
+def cmd_collect_logs(args):
+    state = L.State()
+    os.makedirs(args.dir, exist_ok=True)
+    for sub in ('log', 'etc', 'run'):
+        if os.path.isdir(state.path(sub)):
+            shutil.copytree(state.path(sub), os.path.join(args.dir, sub),
+                            dirs_exist_ok=True)
+    if os.path.exists(state.cloud_json):
+        shutil.copy(state.cloud_json, args.dir)
+    print('logs, configs and run records copied to %s' % args.dir)
+    return 0
+
+
+def cmd_replication(args):
+    sys.path.insert(0, L.DRIVERS_DIR)
+    import testcloud_pool as tcpool
+    state = L.State()
+    sites = [args.site] if args.site else list(L.SITES)
+    for site in sites:
+        pool = tcpool.Pool(state.pool(site))
+        peer = tcpool.Pool(state.pool(L.SITES[site]['peer']))
+        if args.action == 'pause':
+            pool.set_paused(True)
+        elif args.action == 'resume':
+            pool.set_paused(False)
+        if not os.path.isdir(pool.root):
+            continue
+        print('site %s -> %s: replication %s' % (
+            site, L.SITES[site]['peer'],
+            'PAUSED' if pool.is_paused() else 'running'))
+        if args.action == 'status':
+            now = time.time()
+            for vid in pool.replicated_volume_ids():
+                st = pool.read_state(vid) or {}
+                meta = peer.read_replica_meta(vid) or {}
+                last = meta.get('last_sync_at')
+                print('  volume %s active=%s replicate=%s last_sync_at=%s '
+                      'lag=%s' % (vid, st.get('active'), st.get('replicate'),
+                                  last, '%.1fs' % (now - last) if last
+                                  else 'never'))
+    return 0
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        prog='testcloud',
+        description='Two OpenStack sites of real services on 127.0.0.1 for '
+                    'drs integration tests and the demo.  State: '
+                    '$DRS_TESTCLOUD_DIR (default <repo>/.testcloud).')
+    sub = p.add_subparsers(dest='cmd', required=True)
+    sub.add_parser('up', help='install, configure and start (idempotent)')
+    d = sub.add_parser('down', help='stop every process testcloud started')
+    d.add_argument('--timeout', type=float, default=30,
+                   help='seconds between TERM and KILL (default 30)')
+    d.add_argument('--wipe', action='store_true',
+                   help='also drop databases, vhosts and state (not venvs)')
+    d.add_argument('--wipe-venvs', action='store_true',
+                   help='with --wipe: remove the venvs too')
+    sub.add_parser('status', help='show each service up/down (rc 1 if any '
+                                  'is down)')
+    e = sub.add_parser('env', help='print shell exports (and clouds.yaml)')
+    e.add_argument('--clouds-yaml', action='store_true',
+                   help='also print clouds.yaml')
+    lg = sub.add_parser('logs', help='print the tail of service logs')
+    lg.add_argument('-n', '--lines', type=int, default=40)
+    lg.add_argument('names', nargs='*', help='e.g. cinder-volume-a')
+    c = sub.add_parser('collect-logs', help='copy logs+configs to DIR (CI)')
+    c.add_argument('dir')
+    r = sub.add_parser('replication', help='pause/resume/status of the '
+                                           'Cinder test driver replication')
+    r.add_argument('action', choices=('pause', 'resume', 'status'))
+    r.add_argument('--site', choices=sorted(L.SITES),
+                   help='source site (default: both)')
+    args = p.parse_args(argv)
+    handler = {'up': cmd_up, 'down': cmd_down, 'status': cmd_status,
+               'env': cmd_env, 'logs': cmd_logs,
+               'collect-logs': cmd_collect_logs,
+               'replication': cmd_replication}[args.cmd]
+    try:
+        return handler(args)
+    except (RuntimeError, procs.Timeout) as e:
+        print('\ntestcloud %s FAILED: %s' % (args.cmd, e), file=sys.stderr)
+        return 1

@@ -398,7 +398,9 @@ class FileReplicationDriver(driver.VolumeDriver):
                                     'site %s' % (rid, self.peer_site)
                                     if failed_over else None),
                 'cinder_id': None,
-                'extra_info': json.dumps(meta, sort_keys=True)})
+                # the sidecar (source volume/site/project, last_sync_at)
+                'extra_info': {k: None if v is None else str(v)
+                               for k, v in meta.items()}})
         for name in sorted(os.listdir(self.pool.root)):
             if name.startswith('unmanaged-') and '.' not in name:
                 size = os.stat(os.path.join(self.pool.root, name)).st_size

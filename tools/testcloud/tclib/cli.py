@@ -160,8 +160,10 @@ def cmd_up(args):
     others = [s for s in svcs if s.group != 'keystone']
     started = timer.phase('keystone start', lambda: (
         _start_services(state, keystone), _wait_ready(state, keystone))[0])
-    timer.phase('keystone users, projects, catalog', _provision, state,
-                'identity')
+    if not os.path.exists(S.stamp_path(state, 'identity')):
+        timer.phase('keystone users, projects, catalog', _provision, state,
+                    'identity')
+        open(S.stamp_path(state, 'identity'), 'w').close()
     started += timer.phase('start site services',
                            _start_services, state, others)
     timer.phase('wait for every service', _wait_ready, state, others)
@@ -229,6 +231,18 @@ def cmd_down(args):
         print('wiped databases, vhosts and %s%s' % (
             state.root, '' if args.wipe_venvs else ' (venvs kept)'))
     return 1 if busy else 0
+
+
+def cmd_restart(args):
+    state = L.State()
+    known = {s.name for s in S.build(state)}
+    unknown = set(args.names) - known
+    if unknown:
+        raise RuntimeError('unknown services %s (see testcloud status)'
+                           % ', '.join(sorted(unknown)))
+    _parallel(lambda n: procs.Proc(state, n).stop(args.timeout),
+              [(n,) for n in args.names], len(args.names))
+    return cmd_up(args)
 
 
 def cmd_env(args):
@@ -333,6 +347,9 @@ def main(argv=None):
                    help='also drop databases, vhosts and state (not venvs)')
     d.add_argument('--wipe-venvs', action='store_true',
                    help='with --wipe: remove the venvs too')
+    rs = sub.add_parser('restart', help='stop the named services, then up')
+    rs.add_argument('--timeout', type=float, default=30)
+    rs.add_argument('names', nargs='+', help='e.g. cinder-volume-a')
     sub.add_parser('status', help='show each service up/down (rc 1 if any '
                                   'is down)')
     e = sub.add_parser('env', help='print shell exports (and clouds.yaml)')
@@ -350,6 +367,7 @@ def main(argv=None):
                    help='source site (default: both)')
     args = p.parse_args(argv)
     handler = {'up': cmd_up, 'down': cmd_down, 'status': cmd_status,
+               'restart': cmd_restart,
                'env': cmd_env, 'logs': cmd_logs,
                'collect-logs': cmd_collect_logs,
                'replication': cmd_replication}[args.cmd]

@@ -16,6 +16,11 @@ class DBCommands:
         """Upgrade the database schema to the latest version."""
         migration.upgrade(CONF.command.revision)
         print('Database schema is at %s.' % migration.version())
+        # TaskFlow's tables (the engine's logbooks), versioned apart.
+        from drs.engine import persistence
+        persistence.upgrade()
+        print('Engine persistence schema is at %s.'
+              % persistence.version())
         return 0
 
     def version(self) -> int:

@@ -1,0 +1,51 @@
+"""drs-engine: ``[engine] workers`` engine processes under cotyledon.
+
+No eventlet: each worker is a process with threads (the RPC server's
+threading executor, the TaskFlow engines, the jobboard conductor).
+"""
+
+import sys
+import threading
+
+import cotyledon
+from oslo_config import cfg
+from oslo_log import log
+
+from drs.common import rpc
+from drs.common import service
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+
+class EngineService(cotyledon.Service):
+    name = 'drs-engine'
+
+    def __init__(self, worker_id: int):
+        super().__init__(worker_id)
+        self._worker_id = worker_id
+        self._worker = None
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        # Imported in the child: transports and connections are created
+        # after the fork.
+        from drs.engine import service as engine_service
+        self._worker = engine_service.EngineWorker(self._worker_id)
+        self._worker.start()
+        self._stopped.wait()
+
+    def terminate(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+        rpc.cleanup()
+        self._stopped.set()
+        super().terminate()
+
+
+def main(argv: list[str] | None = None) -> None:
+    service.prepare_service(sys.argv[1:] if argv is None else argv)
+    manager = cotyledon.ServiceManager()
+    manager.add(EngineService, workers=CONF.engine.workers)
+    LOG.info('Starting drs-engine with %d worker(s)', CONF.engine.workers)
+    manager.run()

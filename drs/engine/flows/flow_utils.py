@@ -1,0 +1,37 @@
+"""Helpers shared by flow factories and the engine."""
+
+from collections.abc import Iterator
+
+from taskflow import atom as tf_atom
+from taskflow import flow as tf_flow
+
+
+def plan_snapshot(plan) -> dict:
+    """The plain-dict view of a plan a flow factory is built from.
+
+    Taken once, when the operation is posted, and saved with the factory
+    arguments: a resumed flow is rebuilt from the same snapshot, so it
+    has the same atoms even if the plan changed meanwhile.
+    """
+    return {
+        'id': plan.id,
+        'project_id': plan.project_id,
+        'name': plan.name,
+        'source_site_id': plan.source_site_id,
+        'target_site_id': plan.target_site_id,
+        'reversed': bool(plan.reversed),
+        'options': dict(plan.options or {}),
+        'mappings': dict(plan.mappings or {}),
+        'resources': [
+            {'type': r.resource_type, 'id': r.resource_id, 'tier': r.tier}
+            for r in plan.resources],
+    }
+
+
+def iter_atoms(flow: tf_flow.Flow) -> Iterator[tf_atom.Atom]:
+    """Every atom of ``flow`` and of its subflows, depth first."""
+    for node, _meta in flow.iter_nodes():
+        if isinstance(node, tf_flow.Flow):
+            yield from iter_atoms(node)
+        else:
+            yield node

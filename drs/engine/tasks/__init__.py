@@ -1,0 +1,1 @@
+"""TaskFlow tasks of the drs engine; :mod:`drs.engine.tasks.base` first."""

@@ -45,6 +45,7 @@ _LOCK = threading.Lock()
 def _alembic_cfg(connection: sa.engine.Connection) -> alembic_config.Config:
     config = alembic_config.Config()
     config.set_main_option('script_location', _ENV_DIR)
+    config.set_main_option('path_separator', 'os')
     config.set_main_option('version_locations', _TASKFLOW_VERSIONS)
     config.attributes['connection'] = connection
     return config

@@ -1,0 +1,222 @@
+"""The engine against the real RabbitMQ, Redis and databases.
+
+Engines are real ``drs-engine`` processes; the API runs in process. The
+flows are :mod:`drs.tests.functional.engine.sideeffect_flow`, whose steps
+record their side effects in the database.
+"""
+
+import collections
+import subprocess
+import threading
+import time
+
+import pytest
+
+from drs.common import states
+from drs.db import api as db_api
+from drs.tests.functional.engine import conftest as engine_fixtures
+
+ALL_STEPS = ['step-1', 'step-2a', 'step-2b', 'step-3', 'step-4', 'step-5']
+
+
+def _counts(effects, kind):
+    return collections.Counter(s for s, k, _pid in effects if k == kind)
+
+
+@pytest.mark.parametrize('jobboard', [True, False],
+                         ids=['jobboard', 'no-jobboard'])
+def test_kill_9_mid_flow_completes_every_step_exactly_once(any_db_cloud,
+                                                           jobboard):
+    cloud = any_db_cloud
+    plan_id = cloud.make_plan(steps=6, seconds=1.0)
+    first = cloud.start_engine('engine-a', jobboard=jobboard)
+    op_id = cloud.start_action(plan_id)
+
+    # Mid-flow: three steps done, the next one in flight.
+    cloud.wait_for(lambda: len(cloud.done_steps(op_id)) >= 3, 90,
+                   'three steps of %s done' % op_id)
+    first.kill()
+    assert not first.alive
+    before = cloud.effects(op_id)
+    # The atoms TaskFlow had recorded as finished when the engine died.
+    persisted = cloud.atom_states(op_id)
+    finished_before = {n for n, st in persisted.items()
+                       if st == 'SUCCESS' and n in ALL_STEPS}
+    assert {'step-1'} <= finished_before < set(ALL_STEPS)
+    assert cloud.operation(op_id).status == states.OP_RUNNING
+
+    # With a jobboard another engine takes the job over when the dead
+    # one's claim expires; without, the same host resumes its own.
+    second = cloud.start_engine('engine-b' if jobboard else 'engine-a',
+                                jobboard=jobboard)
+    op = cloud.wait_final(op_id, timeout=90)
+    assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
+    assert op.engine_host == second.host
+    assert (op.progress_done, op.progress_total) == (7, 7)
+
+    effects = cloud.effects(op_id)
+    done = _counts(effects, 'do')
+    assert sorted(done) == sorted(ALL_STEPS)
+    assert set(done.values()) == {1}, done
+    assert not _counts(effects, 'undo')
+    # Resumed from the persisted atom states: the steps recorded as
+    # finished did not run again; those in flight ran again and, being
+    # idempotent, did their side effect once.
+    after = _counts(effects[len(before):], 'exec')
+    assert not set(after) & finished_before, (after, finished_before)
+    assert set(after) | finished_before == set(ALL_STEPS)
+    pids_before = {pid for _s, _k, pid in before}
+    pids_after = {pid for _s, _k, pid in effects[len(before):]}
+    assert pids_after and not pids_after & pids_before
+    plan = cloud.plan(plan_id)
+    assert plan.status == states.PROTECTED
+    assert plan.current_operation_id is None
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(['rabbitmqctl'] + list(args), check=True, timeout=120,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_rabbitmq_restart_while_an_operation_runs(cloud):
+    plan_id = cloud.make_plan(steps=6, seconds=1.0)
+    # The stuck-operation recovery stays out of the way: the second
+    # operation below must come through RabbitMQ.
+    cloud.start_engine('engine-a', stuck_operation_timeout=3600)
+    op_id = cloud.start_action(plan_id)
+    cloud.wait_for(lambda: cloud.done_steps(op_id), 60, 'a first step')
+
+    stopped = False
+    try:
+        _rabbitmqctl('stop_app')
+        stopped = True
+        # The API keeps answering while the broker is down.
+        for _ in range(3):
+            resp = cloud.api.get('/v1/operations/%s' % op_id)
+            assert resp.status_int == 200
+            assert resp.json['operation']['status'] == states.OP_RUNNING
+            assert cloud.api.get('/v1/plans/%s' % plan_id).status_int == 200
+            time.sleep(0.5)
+        # The operation goes on without the broker.
+        cloud.wait_for(lambda: len(cloud.done_steps(op_id)) >= 4, 60,
+                       'progress while RabbitMQ is down')
+    finally:
+        if stopped or True:
+            _rabbitmqctl('start_app')
+            _rabbitmqctl('await_startup')
+
+    op = cloud.wait_final(op_id, timeout=90)
+    assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
+    assert sorted(_counts(cloud.effects(op_id), 'do')) == sorted(ALL_STEPS)
+    assert cloud.api.get('/v1/operations/%s' % op_id).json[
+        'operation']['status'] == states.OP_SUCCEEDED
+
+    # The engine reconnected: the next cast reaches it.
+    second = cloud.start_action(plan_id, 'sync')
+    op = cloud.wait_final(second, timeout=90)
+    assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
+
+
+def _post_action(app, barrier, responses, plan_id, action):
+    barrier.wait(timeout=10)
+    responses.append(app.post_json('/v1/plans/%s/actions' % plan_id,
+                                   {action: {}}, expect_errors=True))
+
+
+def test_concurrent_actions_on_one_plan_one_wins(any_db_cloud):
+    cloud = any_db_cloud
+    for _round in range(5):
+        plan_id = cloud.make_plan()
+        apps = [cloud.new_api(), cloud.new_api()]
+        barrier = threading.Barrier(len(apps))
+        responses: list = []
+        threads = [threading.Thread(
+            target=_post_action,
+            args=(app, barrier, responses, plan_id, 'protect'))
+            for app in apps]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        statuses = sorted(r.status_int for r in responses)
+        assert statuses == [202, 409], [r.text for r in responses]
+        winner = next(r for r in responses if r.status_int == 202)
+        loser = next(r for r in responses if r.status_int == 409)
+        assert loser.json['errors'][0]['code'] in ('drs.plan.busy',
+                                                   'drs.conflict')
+        ops = db_api.operation_list(cloud.context,
+                                    filters={'plan_id': plan_id})
+        assert [o.id for o in ops] == [winner.json['operation']['id']]
+        assert cloud.plan(plan_id).current_operation_id == ops[0].id
+
+
+def test_cancel_mid_flow_reverts_the_finished_steps(cloud):
+    plan_id = cloud.make_plan(steps=6, seconds=1.0)
+    cloud.start_engine('engine-a')
+    op_id = cloud.start_action(plan_id)
+    cloud.wait_for(lambda: len(cloud.done_steps(op_id)) >= 3, 60,
+                   'three steps done')
+
+    resp = cloud.api.post('/v1/operations/%s/cancel' % op_id)
+    assert resp.status_int == 202
+    assert resp.json['operation']['status'] == states.OP_CANCELLING
+
+    op = cloud.wait_final(op_id, timeout=60)
+    assert op.status == states.OP_CANCELLED, (op.error, cloud.logs())
+    effects = cloud.effects(op_id)
+    done, undone = _counts(effects, 'do'), _counts(effects, 'undo')
+    assert len(done) >= 3
+    assert done == undone, effects
+    # It stopped at a step boundary: the last steps never started.
+    assert 'step-5' not in _counts(effects, 'exec')
+    events = db_api.event_list(cloud.context, op_id)
+    reverted = {e.step for e in events if e.state == 'reverted'}
+    assert reverted == set(done)
+    plan = cloud.plan(plan_id)
+    assert plan.status == states.AVAILABLE
+    assert plan.current_operation_id is None
+    shown = cloud.api.get('/v1/operations/%s' % op_id).json['operation']
+    assert shown['status'] == states.OP_CANCELLED
+    assert shown['finished_at'] is not None
+
+
+@pytest.mark.parametrize('jobboard', [True, False],
+                         ids=['jobboard', 'no-jobboard'])
+def test_operation_cast_while_no_engine_runs_is_not_lost(cloud, jobboard):
+    plan_id = cloud.make_plan(steps=3, seconds=0.1)
+    op_id = cloud.start_action(plan_id)
+    time.sleep(1)
+    assert cloud.operation(op_id).status == states.OP_PENDING
+    cloud.start_engine('engine-a', jobboard=jobboard)
+    op = cloud.wait_final(op_id, timeout=60)
+    assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
+    assert set(_counts(cloud.effects(op_id), 'do').values()) == {1}
+
+
+def test_failed_step_fails_the_operation_and_reverts(cloud):
+    plan_id = cloud.make_plan(steps=5, seconds=0.1, fail_step='step-3')
+    cloud.start_engine('engine-a')
+    op_id = cloud.start_action(plan_id)
+    op = cloud.wait_final(op_id, timeout=60)
+    assert op.status == states.OP_FAILED
+    assert op.error['step'] == 'step-3'
+    assert op.error['resource'] == {'type': 'OS::Cinder::Volume',
+                                    'id': 'vol-0'}
+    assert 'StepFailed' in op.error['detail']
+    assert 'hunter2' not in op.error['detail']
+    effects = cloud.effects(op_id)
+    assert _counts(effects, 'undo') == _counts(effects, 'do')
+    assert set(_counts(effects, 'do')) == {'step-1', 'step-2a', 'step-2b'}
+    events = db_api.event_list(cloud.context, op_id)
+    assert [e.state for e in events if e.step == 'step-3'] == [
+        'started', 'failed']
+    assert all('hunter2' not in (e.message or '') for e in events)
+    assert cloud.plan(plan_id).status == states.ERROR
+
+
+def test_engine_fixtures_clean_up(cloud):
+    proc = cloud.start_engine('engine-a')
+    cloud.wait_for(lambda: proc.alive, 10, 'engine to start')
+    cloud.kill_engines()
+    assert not proc.alive
+    assert engine_fixtures.engine_executable()

@@ -48,9 +48,10 @@ class ErrorFormatter:
         if resp.status_int < 400 or self._formatted(resp):
             return resp
         detail = self._detail(resp)
-        # Keep headers that matter to the client (WWW-Authenticate, Allow).
+        # Keep the headers (WWW-Authenticate, Allow, versions...), not the
+        # description of the body that is replaced.
         keep = [(k, v) for k, v in resp.headerlist
-                if k.lower() in ('www-authenticate', 'allow', 'retry-after')]
+                if k.lower() not in ('content-type', 'content-length')]
         return errors.error_response(resp.status_int, detail,
                                      request_id=request_id, headers=keep)
 

@@ -1,0 +1,36 @@
+import pytest
+
+from drs.api import microversion
+
+
+@pytest.mark.parametrize('header,expected', [
+    (None, (1, 0)),
+    ('dr 1.0', (1, 0)),
+    ('dr latest', microversion.MAX_VERSION),
+    ('dr 1.7', (1, 7)),
+    ('compute 2.1', (1, 0)),
+    ('compute 2.1, dr 1.0', (1, 0)),
+])
+def test_parse(header, expected):
+    headers = {microversion.HEADER: header} if header else {}
+    assert microversion.parse(headers) == expected
+
+
+@pytest.mark.parametrize('header', ['dr 1', 'dr 1.a', 'dr 01.0', 'dr v1.0'])
+def test_parse_rejects_malformed(header):
+    with pytest.raises(microversion.InvalidVersion):
+        microversion.parse({microversion.HEADER: header})
+
+
+def test_range():
+    assert microversion.in_range(microversion.MIN_VERSION)
+    assert microversion.in_range(microversion.MAX_VERSION)
+    assert not microversion.in_range((microversion.MAX_VERSION[0],
+                                      microversion.MAX_VERSION[1] + 1))
+    assert not microversion.in_range((0, 9))
+
+
+def test_history_is_ordered():
+    versions = [v for v, _ in microversion.HISTORY]
+    assert versions == sorted(versions)
+    assert len(set(versions)) == len(versions)

@@ -48,5 +48,6 @@ class SwiftContainer(ResourceType):
 @functools.cache
 def registry() -> dict[str, type[ResourceType]]:
     """Every installed resource type, by name."""
-    manager = stevedore.ExtensionManager(NAMESPACE, invoke_on_load=False)
+    manager: stevedore.ExtensionManager = stevedore.ExtensionManager(
+        NAMESPACE, invoke_on_load=False)
     return {ext.name: ext.plugin for ext in manager}

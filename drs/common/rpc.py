@@ -88,5 +88,6 @@ def get_server(target: messaging.Target, endpoints: list,
 def get_notifier(publisher_id: str | None = None) -> messaging.Notifier:
     if _NOTIFIER is None:
         init()
+    assert _NOTIFIER is not None
     return _NOTIFIER.prepare(publisher_id=publisher_id) if publisher_id \
         else _NOTIFIER

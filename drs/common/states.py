@@ -118,7 +118,7 @@ def plan_next(status: str, event: str) -> str:
         m.process_event(event)
     except (automaton_exc.NotFound, automaton_exc.InvalidState) as e:
         raise InvalidTransition(str(e))
-    return m.current_state
+    return str(m.current_state)
 
 
 def action_allowed_from(action: str) -> tuple[str, ...]:
@@ -183,4 +183,4 @@ def operation_next(status: str, event: str) -> str:
         m.process_event(event)
     except (automaton_exc.NotFound, automaton_exc.InvalidState) as e:
         raise InvalidTransition(str(e))
-    return m.current_state
+    return str(m.current_state)

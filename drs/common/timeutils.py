@@ -5,7 +5,7 @@ import datetime
 
 def utcnow() -> datetime.datetime:
     """Now, naive UTC, as stored in the database."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def isotime(value: datetime.datetime | None) -> str | None:
@@ -13,5 +13,5 @@ def isotime(value: datetime.datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
     return value.isoformat(timespec='microseconds') + 'Z'

@@ -6,6 +6,7 @@ detached from the session: no lazy loading happens after a function
 returns. The module never imports an API library.
 """
 
+from typing import Any
 import uuid
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
@@ -42,7 +43,7 @@ def _is_uuid_like(value: str) -> bool:
 
 # ----------------------------------------------------------------- paging
 
-def _paginate(session: orm.Session, stmt: sa.Select, model: type,
+def _paginate(session: orm.Session, stmt: sa.Select, model: Any,
               limit: int | None, marker: str | None, sort_key: str,
               sort_dir: str) -> list:
     """Keyset pagination ordered by (sort_key, id).
@@ -273,12 +274,14 @@ def recipe_list(context, plan_id: str) -> list[models.RecoveryRecipe]:
 
 # ------------------------------------------------------------- operations
 
-def _plan_conflict(plan: models.Plan, action: states.Action) -> Exception:
+def _plan_conflict(session: orm.Session, plan: models.Plan,
+                   action: states.Action) -> Exception:
     """Why ``action`` cannot start on ``plan`` as it is now."""
     if plan.current_operation_id:
-        running = plan.current_operation_id
-        return exception.PlanBusy(plan=plan.id, operation=running,
-                                  action=_operation_action(plan, running))
+        running = session.get(models.Operation, plan.current_operation_id)
+        return exception.PlanBusy(
+            plan=plan.id, operation=plan.current_operation_id,
+            action=running.action if running is not None else 'unknown')
     if plan.status not in action.from_states:
         return exception.PlanInvalidState(
             plan=plan.id, status=plan.status,
@@ -292,11 +295,6 @@ def _plan_conflict(plan: models.Plan, action: states.Action) -> Exception:
     return exception.Conflict(
         detail='plan %s changed while %s was being started; try again'
         % (plan.id, action.name))
-
-
-def _operation_action(plan: models.Plan, operation_id: str) -> str:
-    op = orm.object_session(plan).get(models.Operation, operation_id)
-    return op.action if op is not None else 'unknown'
 
 
 @oslo_db_api.retry_on_deadlock
@@ -319,7 +317,7 @@ def operation_create(context, plan_id: str, action: str, parameters: dict,
         raise exception.PlanNotFound(plan=plan_id)
     before = plan.status
     if plan.current_operation_id or before not in spec.from_states:
-        raise _plan_conflict(plan, spec)
+        raise _plan_conflict(context.session, plan, spec)
     operation_id = _new_id()
     where = [models.Plan.id == plan_id,
              models.Plan.status == before,
@@ -335,7 +333,7 @@ def operation_create(context, plan_id: str, action: str, parameters: dict,
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         context.session.expire(plan)
-        raise _plan_conflict(plan, spec)
+        raise _plan_conflict(context.session, plan, spec)
     operation = models.Operation(
         id=operation_id, plan_id=plan_id, project_id=plan.project_id,
         user_id=context.user_id, request_id=context.request_id,

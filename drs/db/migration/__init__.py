@@ -5,6 +5,7 @@ import os
 from alembic import command as alembic_command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
+from alembic import script as alembic_script
 import sqlalchemy as sa
 
 from drs.db import api as db_api
@@ -12,7 +13,8 @@ from drs.db import api as db_api
 _ALEMBIC_DIR = os.path.join(os.path.dirname(__file__), 'alembic_migrations')
 
 
-def alembic_cfg(engine: sa.engine.Engine | None = None) -> alembic_config.Config:
+def alembic_cfg(engine: sa.engine.Engine | None = None
+                ) -> alembic_config.Config:
     config = alembic_config.Config(
         os.path.join(os.path.dirname(__file__), 'alembic.ini'))
     config.set_main_option('script_location', _ALEMBIC_DIR)
@@ -33,6 +35,6 @@ def version(engine: sa.engine.Engine | None = None) -> str | None:
             conn).get_current_revision()
 
 
-def head() -> str:
-    from alembic import script
-    return script.ScriptDirectory.from_config(alembic_cfg()).get_current_head()
+def head() -> str | None:
+    return alembic_script.ScriptDirectory.from_config(
+        alembic_cfg()).get_current_head()

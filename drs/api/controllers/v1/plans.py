@@ -163,7 +163,8 @@ class PlansController(rest.RestController):
     @pecan.expose('json')
     def get_one(self, plan_id):
         context = pecan.request.context
-        return {'plan': plan_view(common.get_plan(context, plan_id, 'dr:plan:get'))}
+        plan = common.get_plan(context, plan_id, 'dr:plan:get')
+        return {'plan': plan_view(plan)}
 
     @pecan.expose('json')
     def post(self, **kwargs):

@@ -24,20 +24,23 @@ _SITE_PROPERTIES = {
     },
 }
 
-CREATE = {
-    'type': 'object',
-    'properties': {
-        'site': {
-            'type': 'object',
-            'properties': _SITE_PROPERTIES,
-            'required': ['name', 'region_name', 'auth_url'],
-            'additionalProperties': False,
-        },
-    },
-    'required': ['site'],
-    'additionalProperties': False,
-}
 
-UPDATE = copy.deepcopy(CREATE)
-del UPDATE['properties']['site']['required']
-UPDATE['properties']['site']['minProperties'] = 1
+
+def _body(site: dict) -> dict:
+    return {'type': 'object', 'properties': {'site': site},
+            'required': ['site'], 'additionalProperties': False}
+
+
+CREATE = _body({
+    'type': 'object',
+    'properties': _SITE_PROPERTIES,
+    'required': ['name', 'region_name', 'auth_url'],
+    'additionalProperties': False,
+})
+
+UPDATE = _body({
+    'type': 'object',
+    'properties': copy.deepcopy(_SITE_PROPERTIES),
+    'minProperties': 1,
+    'additionalProperties': False,
+})

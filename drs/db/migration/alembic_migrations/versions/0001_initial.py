@@ -5,6 +5,8 @@ Revises:
 Create Date: 2026-11-25
 """
 
+from typing import Any
+
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
@@ -16,7 +18,8 @@ branch_labels = None
 depends_on = None
 
 DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
-MYSQL_TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+MYSQL_TABLE_ARGS: dict[str, Any] = {'mysql_engine': 'InnoDB',
+                                   'mysql_charset': 'utf8mb4'}
 
 
 def _timestamps() -> list[sa.Column]:

@@ -137,7 +137,7 @@ def cmd_up(args):
     timer, mem = Timer(), MemorySampler()
     mem.start()
     apt = timer.phase('apt packages', infra.ensure_apt, state)
-    timer.phase('machine services (mariadb, rabbitmq)',
+    timer.phase('machine services (mariadb, rabbitmq...)',
                 infra.ensure_system_services, state)
     timer.phase('venvs (pip, pinned)', _parallel,
                 lambda n: infra.install_venv(state, n),

@@ -17,6 +17,9 @@ APT_PACKAGES = [
     ('/usr/sbin/mariadbd', 'mariadb-server'),
     ('/usr/sbin/rabbitmqctl', 'rabbitmq-server'),
     ('/usr/bin/mariadb', 'mariadb-client'),
+    # not used by the cloud itself, but by drs: started like the others
+    ('/usr/bin/pg_ctlcluster', 'postgresql'),
+    ('/usr/bin/redis-server', 'redis-server'),
 ]
 
 # The machine's services, started (only if down) exactly as the machine does.
@@ -24,6 +27,12 @@ SYSTEM_SERVICES = [
     ('mariadb', 3306, ['start-stop-daemon', '--start', '--oknodo',
                        '--background', '--exec', '/usr/sbin/mariadbd']),
     ('rabbitmq', 5672, ['rabbitmq-server', '-detached']),
+    ('postgresql', 5432, ['sh', '-c', 'pg_ctlcluster --skip-systemctl-redirect '
+                                      '$(ls /etc/postgresql) main start']),
+    ('redis', 6379, ['redis-server', '--daemonize', 'yes', '--bind',
+                     '127.0.0.1', '-::1', '--port', '6379', '--save', '',
+                     '--appendonly', 'no', '--dir', '/var/lib/redis',
+                     '--logfile', '/var/log/redis/ci.log']),
 ]
 
 # venv name -> packages (versions come from constraints.txt).  Nova, Glance
@@ -73,9 +82,6 @@ def ensure_system_services(state):
             check=False)
         wait_for('%s on port %d' % (name, port), lambda: port_open(port), 90)
         started.append(name)
-    if 'rabbitmq' in started:
-        run(['rabbitmqctl', 'wait', '--timeout', '60', '--pid', '0'],
-            check=False)
     return started
 
 

@@ -59,8 +59,8 @@ class OperationCancelled(Exception):
 def safe_message(error: Any) -> str:
     """A failure or exception as a message fit for events and logs."""
     if isinstance(error, tf_failure.Failure):
-        text = '%s: %s' % (error.exception_type_names[0]
-                           if error.exception_type_names else 'Error',
+        names = error.to_dict(include_args=False).get('exc_type_names')
+        text = '%s: %s' % (names[0] if names else 'Error',
                            error.exception_str)
     elif isinstance(error, BaseException):
         text = '%s: %s' % (type(error).__name__, error)
@@ -80,6 +80,15 @@ def is_cancelled(context: drs_context.RequestContext,
         return True
     op = db_api.operation_get(context, operation_id)
     return op.status in (states.OP_CANCELLING, states.OP_CANCELLED)
+
+
+def _arguments(method, operation_id: str, kwargs: dict) -> dict:
+    """The flow values ``method`` (run or undo) takes."""
+    wanted = inspect.signature(method).parameters
+    values = dict(kwargs, operation_id=operation_id)
+    if any(p.kind is p.VAR_KEYWORD for p in wanted.values()):
+        return values
+    return {k: v for k, v in values.items() if k in wanted}
 
 
 class OperationTask(task.Task):
@@ -151,7 +160,8 @@ class OperationTask(task.Task):
             raise OperationCancelled(operation_id)
         self._event(ctx, operation_id, EVENT_STARTED)
         try:
-            result = self.run(ctx, **self._run_kwargs(operation_id, kwargs))
+            result = self.run(ctx, **_arguments(self.run, operation_id,
+                                                kwargs))
         except Exception as e:
             message = safe_message(e)
             LOG.warning('Operation %(op)s: step %(step)s failed: %(msg)s',
@@ -170,7 +180,8 @@ class OperationTask(task.Task):
             return
         ctx = context_from_store(context)
         try:
-            self.undo(ctx, result, **self._run_kwargs(operation_id, kwargs))
+            self.undo(ctx, result, **_arguments(self.undo, operation_id,
+                                                kwargs))
         except Exception as e:
             # Cleanup errors are recorded, not raised: the rest of the
             # flow still reverts.
@@ -183,12 +194,6 @@ class OperationTask(task.Task):
             return
         self._event(ctx, operation_id, EVENT_REVERTED)
 
-    def _run_kwargs(self, operation_id: str, kwargs: dict) -> dict:
-        wanted = inspect.signature(self.run).parameters
-        values = dict(kwargs, operation_id=operation_id)
-        if any(p.kind is p.VAR_KEYWORD for p in wanted.values()):
-            return values
-        return {k: v for k, v in values.items() if k in wanted}
 
 
 class BoundedRetry(retry.Times):

@@ -16,6 +16,7 @@ answer makes the tests that need it skip, or fail when
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -297,6 +298,8 @@ def _cloud(request, conf, tmp_path, backend: str):
     with db_fixtures.throwaway_database(backend, directory) as url:
         manager = enginefacade.transaction_context()
         manager.configure(connection=url, sqlite_fk=True)
+        manager.append_on_engine_create(
+            persistence.sqlite_immediate_transactions)
         engine = manager.writer.get_engine()
         reset = db_api.main_context_manager.patch_factory(manager)
         register_messaging_opts()
@@ -304,6 +307,13 @@ def _cloud(request, conf, tmp_path, backend: str):
         persistence.reset_backend()
         cloud = None
         try:
+            if backend == 'sqlite':
+                # The API (here) and the engines (other processes) share
+                # the file: readers must not block the writer.
+                raw = sqlite3.connect(url[len('sqlite:///'):],
+                                      isolation_level=None)
+                raw.execute('PRAGMA journal_mode=WAL')
+                raw.close()
             migration.upgrade('head', engine=engine)
             persistence.upgrade(engine)
             sideeffect_flow.create_table(engine)

@@ -111,6 +111,13 @@ class EngineProcess:
         except subprocess.TimeoutExpired:
             pass
 
+    def log_text(self) -> str:
+        try:
+            with open(self.log_file) as f:
+                return f.read()
+        except OSError:
+            return ''
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             with open(self.log_file) as f:

@@ -1,0 +1,1 @@
+"""The ``openstack dr`` commands (an OpenStackClient plugin)."""

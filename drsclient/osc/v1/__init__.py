@@ -1,0 +1,1 @@
+"""``openstack dr`` v1 commands."""

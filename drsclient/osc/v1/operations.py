@@ -1,0 +1,155 @@
+"""``openstack dr operation ...``: runs of actions on plans."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from osc_lib.command import command
+from osc_lib import exceptions as osc_exc
+
+from drsclient.osc.v1 import common
+from drsclient.v1 import operations as op_manager
+
+COLUMNS = ('id', 'plan_id', 'action', 'status', 'progress', 'parameters',
+           'error', 'project_id', 'created_at', 'started_at', 'finished_at')
+LIST_COLUMNS = ('id', 'plan_id', 'action', 'status', 'progress',
+                'created_at', 'finished_at')
+EVENT_COLUMNS = ('at', 'step', 'resource', 'state', 'message')
+
+
+class ProgressColumn(common.DICT):
+    """``done/total current``, as a human reads it."""
+
+    def human_readable(self) -> str:
+        value = self._value or {}
+        text = ''
+        if value.get('total'):
+            text = '%s/%s' % (value.get('done') or 0, value['total'])
+        if value.get('current'):
+            text = ('%s %s' % (text, value['current'])).strip()
+        return text
+
+
+class ResourceColumn(common.DICT):
+
+    def human_readable(self) -> str:
+        value = self._value or {}
+        if not value:
+            return ''
+        return '%s %s' % (value.get('type') or '', value.get('id') or '')
+
+
+FORMATTERS: dict[str, type] = {'progress': ProgressColumn,
+                               'parameters': common.DICT,
+                               'error': common.DICT}
+
+
+def show(op: dict) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    return common.columns_and_data(op, COLUMNS, FORMATTERS)
+
+
+class ListOperation(command.Lister):
+    """List operations."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--plan', metavar='<plan>',
+                            help='Only the operations of this plan (name '
+                                 'or id).')
+        parser.add_argument('--action', metavar='<action>',
+                            help='Only the operations of this action.')
+        parser.add_argument('--status', metavar='<status>',
+                            help='Only the operations in this status.')
+        parser.add_argument('--all-projects', action='store_true',
+                            help='Operations of every project (admin).')
+        common.add_limit_marker(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        dr = common.dr(self.app)
+        plan_id = None
+        if parsed_args.plan:
+            plan_id = common.find(dr.plans, parsed_args.plan)['id']
+        items = dr.operations.list(
+            limit=parsed_args.limit, plan_id=plan_id,
+            action=parsed_args.action, status=parsed_args.status,
+            all_projects='true' if parsed_args.all_projects else None,
+            **common.list_params(parsed_args))
+        return LIST_COLUMNS, (common.row(i, LIST_COLUMNS, FORMATTERS)
+                              for i in items)
+
+
+class ShowOperation(command.ShowOne):
+    """Show an operation and its progress."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('operation', metavar='<operation>',
+                            help='Operation id.')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        return show(common.find(common.dr(self.app).operations,
+                                parsed_args.operation))
+
+
+class ListOperationEvent(command.Lister):
+    """List the events of an operation (its steps, per resource)."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('operation', metavar='<operation>',
+                            help='Operation id.')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        dr = common.dr(self.app)
+        op = common.find(dr.operations, parsed_args.operation)
+        events = dr.operations.events(op['id'])
+        return EVENT_COLUMNS, (common.row(e, EVENT_COLUMNS,
+                                          {'resource': ResourceColumn})
+                               for e in events)
+
+
+class ShowOperationReport(command.ShowOne):
+    """Show the report of an operation: timings, RTO, RPO, findings."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('operation', metavar='<operation>',
+                            help='Operation id.')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        dr = common.dr(self.app)
+        op = common.find(dr.operations, parsed_args.operation)
+        try:
+            report = dr.operations.report(op['id'])
+        except op_manager.ReportNotAvailable as e:
+            raise osc_exc.CommandError(str(e))
+        columns = tuple(sorted(report))
+        formatters: dict[str, type] = {}
+        for key in columns:
+            if isinstance(report[key], dict):
+                formatters[key] = common.DICT
+            elif isinstance(report[key], list):
+                formatters[key] = common.LIST_DICT if all(
+                    isinstance(v, dict) for v in report[key]) \
+                    else common.LIST
+        return common.columns_and_data(report, columns, formatters)
+
+
+class CancelOperation(command.ShowOne):
+    """Cancel a pending or running operation."""
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.add_argument('operation', metavar='<operation>',
+                            help='Operation id.')
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> Any:
+        dr = common.dr(self.app)
+        op = common.find(dr.operations, parsed_args.operation)
+        return show(dr.operations.cancel(op['id']))

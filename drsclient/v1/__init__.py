@@ -1,0 +1,1 @@
+"""Managers of the drs v1 resources."""

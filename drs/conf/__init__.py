@@ -7,10 +7,12 @@ from oslo_config import cfg
 
 from drs.conf import api
 from drs.conf import default
+from drs.conf import drivers
 from drs.conf import engine
 
 CONF = cfg.CONF
 
 api.register_opts(CONF)
 default.register_opts(CONF)
+drivers.register_opts(CONF)
 engine.register_opts(CONF)

@@ -1,0 +1,303 @@
+"""Cinder: volume-type replication and Tiramisu group replication.
+
+The Block Storage API microversion is negotiated: the lower of
+``[drivers] cinder_max_microversion`` and the highest the site's endpoint
+announces.
+"""
+
+import time
+from typing import Any
+
+from cinderclient import api_versions
+from cinderclient import client as cinder_client
+from cinderclient import exceptions as cinder_exc
+from keystoneauth1 import adapter as ks_adapter
+from oslo_config import cfg
+from oslo_log import log
+
+from drs.drivers import base
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+REPLICATION_SPEC = 'replication_enabled'
+GROUP_REPLICATION_SPEC = 'consistent_group_replication_enabled'
+GROUP_MICROVERSION = api_versions.APIVersion('3.38')
+MANAGEABLE_PREFIX = 'replica-'
+_TRUE = ('<is> true', 'true', 'True', '<is> True')
+
+
+def negotiate(adapter: ks_adapter.Adapter, wanted: str,
+              floor: str) -> str:
+    """The microversion to use: ``wanted``, lowered to the server's max."""
+    try:
+        data = adapter.get_endpoint_data()
+        server_max = data.max_microversion if data is not None else None
+    except Exception as e:
+        LOG.debug('Version discovery failed (%s): using %s', e, floor)
+        return floor
+    if not server_max:
+        return floor
+    server = '%d.%d' % tuple(server_max)
+    return min(wanted, server,
+               key=lambda v: tuple(int(x) for x in v.split('.')))
+
+
+def _is_true(value: Any) -> bool:
+    return str(value).strip() in _TRUE
+
+
+class CinderVolumeDriver(base.VolumeDriver):
+
+    def __init__(self, site, session, service_session=None):
+        super().__init__(site, session, service_session)
+        self._clients: dict = {}
+
+    # ------------------------------------------------------------ clients
+
+    def _client(self, service: bool = False):
+        key = 'service' if service else 'tenant'
+        if key not in self._clients:
+            sess = self.service_session if service else self.session
+            if sess is None:
+                raise base.DriverError(
+                    detail='drs has no service credentials at site %s'
+                    % self.site_name)
+            adapter = ks_adapter.Adapter(
+                sess, service_type='block-storage',
+                **self.adapter_kwargs('block-storage'))
+            version = negotiate(adapter, CONF.drivers.cinder_max_microversion,
+                                '3.0')
+            self._clients[key] = cinder_client.Client(
+                version, session=sess, service_type='block-storage',
+                **self.adapter_kwargs('block-storage'))
+        return self._clients[key]
+
+    @property
+    def microversion(self) -> api_versions.APIVersion:
+        return self._client().api_version
+
+    # ------------------------------------------------------------ volumes
+
+    @staticmethod
+    def _view(v) -> dict[str, Any]:
+        return {
+            'id': v.id, 'name': v.name, 'status': v.status,
+            'size': v.size, 'volume_type': v.volume_type,
+            'replication_status': getattr(v, 'replication_status', None),
+            'group_id': getattr(v, 'group_id', None),
+            'bootable': str(getattr(v, 'bootable', 'false')).lower()
+            == 'true',
+            'availability_zone': getattr(v, 'availability_zone', None),
+            'attachments': [
+                {'server_id': a.get('server_id'), 'device': a.get('device')}
+                for a in (getattr(v, 'attachments', None) or [])],
+        }
+
+    def get_volume(self, volume_id: str) -> dict[str, Any]:
+        try:
+            return self._view(self._client().volumes.get(volume_id))
+        except cinder_exc.NotFound:
+            raise self.not_found('OS::Cinder::Volume', volume_id)
+
+    def list_volumes(self) -> list[dict[str, Any]]:
+        out: list[dict] = []
+        marker = None
+        while True:
+            page = self._client().volumes.list(
+                detailed=True, marker=marker, limit=CONF.drivers.page_size)
+            out.extend(self._view(v) for v in page)
+            if len(page) < CONF.drivers.page_size:
+                return out
+            marker = page[-1].id
+
+    def _type_view(self, t) -> dict[str, Any]:
+        specs = dict(getattr(t, 'extra_specs', None) or {})
+        return {'id': t.id, 'name': t.name,
+                'replicated': _is_true(specs.get(REPLICATION_SPEC))}
+
+    def list_volume_types(self) -> list[dict[str, Any]]:
+        return [self._type_view(t)
+                for t in self._client().volume_types.list()]
+
+    def get_volume_type(self, name_or_id: str) -> dict[str, Any] | None:
+        for t in self.list_volume_types():
+            if name_or_id in (t['id'], t['name']):
+                return t
+        return None
+
+    def _wait(self, volume_id: str, done) -> dict[str, Any]:
+        deadline = time.monotonic() + CONF.drivers.wait_timeout
+        while True:
+            vol = self.get_volume(volume_id)
+            if vol['status'].startswith('error'):
+                raise base.DriverError(
+                    detail='volume %s went to %s' % (volume_id,
+                                                     vol['status']))
+            if done(vol):
+                return vol
+            if time.monotonic() > deadline:
+                raise base.DriverError(
+                    detail='volume %s: not done within %ss (status %s)' % (
+                        volume_id, CONF.drivers.wait_timeout,
+                        vol['status']))
+            time.sleep(2)
+
+    def retype(self, volume_id: str, new_type: str) -> dict[str, Any]:
+        vol = self.get_volume(volume_id)
+        if vol['volume_type'] == new_type:
+            return vol
+        if vol['status'] == 'retyping':
+            return self._wait(volume_id,
+                              lambda v: v['status'] != 'retyping')
+        self._client().volumes.retype(volume_id, new_type, 'on-demand')
+        vol = self._wait(volume_id, lambda v: v['status'] != 'retyping')
+        if vol['volume_type'] != new_type:
+            raise base.DriverError(
+                detail='volume %s was not retyped to %s (it is %s)' % (
+                    volume_id, new_type, vol['volume_type']))
+        return vol
+
+    # ------------------------------------------------------------ replicas
+
+    def replicas(self, volume_ids: list[str]) -> dict[str, dict]:
+        """The replicas at this (target) site, from manageable volumes.
+
+        One admin list call per page of every backend pool of the site;
+        the driver's sidecar says which source volume each replica is of
+        and when its data was last synchronised.
+        """
+        wanted = set(volume_ids)
+        found: dict[str, dict] = {}
+        if not wanted:
+            return found
+        client = self._client(service=True)
+        for host in self._backend_hosts(client):
+            offset = 0
+            while True:
+                try:
+                    page = client.volumes.list_manageable(
+                        host, detailed=True, offset=offset,
+                        limit=CONF.drivers.page_size)
+                except cinder_exc.ClientException as e:
+                    LOG.debug('manageable volumes of %s: %s', host, e)
+                    break
+                for m in page:
+                    ref = getattr(m, 'reference', {}) or {}
+                    extra = getattr(m, 'extra_info', None) or {}
+                    source = extra.get('source_volume_id')
+                    name = ref.get('source-name', '')
+                    if not source and name.startswith(MANAGEABLE_PREFIX):
+                        source = name[len(MANAGEABLE_PREFIX):]
+                    if source in wanted:
+                        last = extra.get('last_sync_at')
+                        found[source] = {
+                            'site': self.site_name, 'host': host,
+                            'reference': ref,
+                            'size': getattr(m, 'size', None),
+                            'safe_to_manage': getattr(m, 'safe_to_manage',
+                                                      None),
+                            'last_sync_at': (float(last) if last not in
+                                             (None, '', 'None') else None)}
+                if len(page) < CONF.drivers.page_size:
+                    break
+                offset += len(page)
+        return found
+
+    def _backend_hosts(self, client) -> list[str]:
+        hosts = []
+        try:
+            for pool in client.pools.list(detailed=False):
+                hosts.append(pool.name)
+        except cinder_exc.ClientException:
+            for svc in client.services.list(binary='cinder-volume'):
+                hosts.append(svc.host)
+        return hosts
+
+    # --------------------------------------------------------------- groups
+
+    def group_replication_supported(self) -> bool:
+        if self.microversion < GROUP_MICROVERSION:
+            return False
+        return self._replication_group_type() is not None
+
+    def _replication_group_type(self):
+        for gt in self._client().group_types.list():
+            specs = dict(getattr(gt, 'group_specs', None) or {})
+            if _is_true(specs.get(GROUP_REPLICATION_SPEC)):
+                return gt
+        return None
+
+    def ensure_replication_group(self, name: str, volume_ids: list[str]
+                                 ) -> dict[str, Any]:
+        client = self._client()
+        group = None
+        for g in client.groups.list(detailed=True):
+            if g.name == name:
+                group = g
+                break
+        if group is None:
+            gtype = self._replication_group_type()
+            if gtype is None:
+                raise base.DriverError(
+                    detail='site %s has no group type with %s' % (
+                        self.site_name, GROUP_REPLICATION_SPEC))
+            vtypes = {self.get_volume(v)['volume_type'] for v in volume_ids}
+            type_ids = [t['id'] for t in self.list_volume_types()
+                        if t['name'] in vtypes or t['id'] in vtypes]
+            group = client.groups.create(gtype.id, ','.join(type_ids),
+                                         name=name)
+            group = self._wait_group(group.id, ('available',))
+        members = {v['id'] for v in self.list_volumes()
+                   if v['group_id'] == group.id}
+        missing = [v for v in volume_ids if v not in members]
+        if missing:
+            client.groups.update(group.id, add_volumes=','.join(missing))
+            group = self._wait_group(group.id, ('available',))
+        if getattr(group, 'replication_status', None) != 'enabled':
+            client.groups.enable_replication(group.id)
+            deadline = time.monotonic() + CONF.drivers.wait_timeout
+            while getattr(group, 'replication_status', None) != 'enabled':
+                if time.monotonic() > deadline:
+                    raise base.DriverError(
+                        detail='group %s: replication not enabled within '
+                        '%ss' % (group.id, CONF.drivers.wait_timeout))
+                time.sleep(2)
+                group = client.groups.get(group.id)
+        return {'id': group.id, 'name': name,
+                'replication_status': group.replication_status,
+                'added_volumes': missing}
+
+    def _wait_group(self, group_id: str, statuses: tuple[str, ...]):
+        deadline = time.monotonic() + CONF.drivers.wait_timeout
+        while True:
+            group = self._client().groups.get(group_id)
+            if group.status in statuses:
+                return group
+            if group.status == 'error' or time.monotonic() > deadline:
+                raise base.DriverError(
+                    detail='group %s is %s' % (group_id, group.status))
+            time.sleep(2)
+
+    def disable_group_replication(self, group_id: str) -> None:
+        client = self._client()
+        try:
+            group = client.groups.get(group_id)
+        except cinder_exc.NotFound:
+            return
+        if getattr(group, 'replication_status', None) in ('enabled',
+                                                          'enabling'):
+            client.groups.disable_replication(group_id)
+
+    # --------------------------------------------------------------- quota
+
+    def quota(self) -> dict[str, dict[str, int]]:
+        absolute = {a.name: a.value
+                    for a in self._client().limits.get().absolute}
+        return {
+            'volumes': {'limit': absolute.get('maxTotalVolumes', -1),
+                        'in_use': absolute.get('totalVolumesUsed', 0)},
+            'gigabytes': {
+                'limit': absolute.get('maxTotalVolumeGigabytes', -1),
+                'in_use': absolute.get('totalGigabytesUsed', 0)},
+        }

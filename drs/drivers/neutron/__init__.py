@@ -1,0 +1,1 @@
+"""Neutron network driver (openstacksdk)."""

@@ -1,0 +1,1 @@
+"""Nova compute driver (python-novaclient)."""

@@ -1,0 +1,1 @@
+"""Ceph RGW multisite object-storage driver."""

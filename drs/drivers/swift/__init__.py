@@ -1,0 +1,1 @@
+"""Swift object storage driver: container sync (python-swiftclient)."""

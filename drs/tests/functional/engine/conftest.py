@@ -346,7 +346,7 @@ def cloud(request, conf, tmp_path):
     yield from _cloud(request, conf, tmp_path, 'sqlite')
 
 
-@pytest.fixture(params=['sqlite', 'mysql'])
+@pytest.fixture(params=['sqlite', 'mysql', 'postgresql'])
 def any_db_cloud(request, conf, tmp_path):
-    """An engine test bed on SQLite, then on MariaDB."""
+    """An engine test bed on SQLite, MariaDB and PostgreSQL."""
     yield from _cloud(request, conf, tmp_path, request.param)

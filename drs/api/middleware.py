@@ -24,8 +24,8 @@ LOG = log.getLogger(__name__)
 
 API_VERSION_ENV = 'drs.api_version'
 
-# Paths anyone may GET: the version documents.
-PUBLIC_PATHS = frozenset(['', '/', '/v1', '/v1/'])
+# Paths anyone may GET: the version documents and the OpenAPI document.
+PUBLIC_PATHS = frozenset(['', '/', '/v1', '/v1/', '/v1/openapi.json'])
 
 
 class ErrorFormatter:

@@ -30,3 +30,11 @@ class V1Controller:
     @pecan.expose('json')
     def index(self):
         return {'version': version_document()}
+
+    @pecan.expose('json', route='openapi.json')
+    def openapi_document(self):
+        """GET /v1/openapi.json: the OpenAPI 3.1 document (public)."""
+        from drs.api import openapi
+        if pecan.request.method not in ('GET', 'HEAD'):
+            pecan.abort(405, headers={'Allow': 'GET, HEAD'})
+        return openapi.document(links.base_url())

@@ -104,6 +104,13 @@ def keystone_app(keystone):
     for name, value in keystone.authtoken_options().items():
         cfg.CONF.set_override(name, value, group='keystone_authtoken')
     cfg.CONF.set_override('auth_strategy', 'keystone', group='api')
+    # drs's own credentials: plans get a Keystone trust to the drs user.
+    cfg.CONF.register_opts(
+        ks_loading.get_auth_plugin_conf_options('password'),
+        group='service_auth')
+    for name, value in keystone.authtoken_options().items():
+        if name not in ('www_authenticate_uri', 'interface'):
+            cfg.CONF.set_override(name, value, group='service_auth')
     return webtest.TestApp(api_app.setup_app())
 
 

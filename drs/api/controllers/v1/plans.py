@@ -8,6 +8,7 @@ from pecan import rest
 from drs.api.controllers.v1 import actions
 from drs.api.controllers.v1 import common
 from drs.api.schemas.v1 import plans as schema
+from drs.api import trusts
 from drs.api import links
 from drs.api import validation
 from drs.common import states
@@ -178,8 +179,15 @@ class PlansController(rest.RestController):
         values.update(project_id=context.project_id,
                       user_id=context.user_id,
                       status=states.AVAILABLE)
-        plan = db_api.plan_create(context, values,
-                                  _resources(body.get('resources', [])))
+        resources = _resources(body.get('resources', []))
+        # The engine acts in the project through this trust (its id only
+        # is kept); deleted again if the plan cannot be stored.
+        values['trust_id'] = trusts.create(context)
+        try:
+            plan = db_api.plan_create(context, values, resources)
+        except Exception:
+            trusts.delete(values['trust_id'])
+            raise
         pecan.response.status = 201
         pecan.response.location = links.self_link('v1', 'plans',
                                                   plan.id)['href']
@@ -209,4 +217,5 @@ class PlansController(rest.RestController):
         context = pecan.request.context
         plan = common.get_plan(context, plan_id, 'dr:plan:delete')
         db_api.plan_delete(context, plan.id, allowed_statuses=_UNPROTECTED)
+        trusts.delete(plan.trust_id)
         pecan.response.status = 204

@@ -1,0 +1,47 @@
+"""Keystone trusts of plans, created and deleted by the API.
+
+A plan's trust is created when the plan is, from the caller's token
+(keystonemiddleware's ``keystone.token_auth`` plugin): trustor the caller,
+trustee drs's service user (``[service_auth]``), the caller's roles in the
+project, impersonation. Only its id is stored (``plans.trust_id``, never
+shown). It is deleted with the plan.
+
+Trusts need Keystone: with ``[api] auth_strategy = noauth`` (tests,
+development) or without ``[service_auth]``, plans are created without a
+trust, and the engine refuses to act on them with a message saying so.
+"""
+
+from oslo_config import cfg
+from oslo_log import log
+import pecan
+
+from drs.drivers import clients
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+TOKEN_AUTH_ENV = 'keystone.token_auth'
+
+
+def enabled() -> bool:
+    return (CONF.api.auth_strategy == 'keystone'
+            and clients.service_auth_configured())
+
+
+def create(context) -> str | None:
+    """A trust for a new plan of the caller, or None (see the module)."""
+    if not enabled():
+        return None
+    user_auth = pecan.request.environ.get(TOKEN_AUTH_ENV)
+    if user_auth is None:
+        return None
+    return clients.create_trust(user_auth, context.user_id,
+                                context.project_id, list(context.roles))
+
+
+def delete(trust_id: str | None) -> None:
+    """Delete a deleted plan's trust; never fails the request."""
+    if not trust_id:
+        return
+    user_auth = pecan.request.environ.get(TOKEN_AUTH_ENV)
+    clients.delete_trust(trust_id, user_auth)

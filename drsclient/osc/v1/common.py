@@ -49,6 +49,12 @@ def columns_and_data(item: dict, columns: tuple[str, ...],
     return columns, tuple(data)
 
 
+def headers(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """List headers as OpenStackClient shows them: ``ID``, ``Plan ID``."""
+    return tuple(' '.join('ID' if w == 'id' else w.capitalize()
+                          for w in c.split('_')) for c in columns)
+
+
 def row(item: dict, columns: tuple[str, ...],
         formatters: dict[str, type] | None = None) -> tuple[Any, ...]:
     return columns_and_data(item, columns, formatters)[1]

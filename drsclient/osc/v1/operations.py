@@ -76,8 +76,8 @@ class ListOperation(command.Lister):
             action=parsed_args.action, status=parsed_args.status,
             all_projects='true' if parsed_args.all_projects else None,
             **common.list_params(parsed_args))
-        return LIST_COLUMNS, (common.row(i, LIST_COLUMNS, FORMATTERS)
-                              for i in items)
+        return (common.headers(LIST_COLUMNS),
+                (common.row(i, LIST_COLUMNS, FORMATTERS) for i in items))
 
 
 class ShowOperation(command.ShowOne):
@@ -107,9 +107,9 @@ class ListOperationEvent(command.Lister):
         dr = common.dr(self.app)
         op = common.find(dr.operations, parsed_args.operation)
         events = dr.operations.events(op['id'])
-        return EVENT_COLUMNS, (common.row(e, EVENT_COLUMNS,
-                                          {'resource': ResourceColumn})
-                               for e in events)
+        return (common.headers(EVENT_COLUMNS),
+                (common.row(e, EVENT_COLUMNS, {'resource': ResourceColumn})
+                 for e in events))
 
 
 class ShowOperationReport(command.ShowOne):

@@ -185,7 +185,8 @@ class ListPlan(command.Lister):
             all_projects='true' if parsed_args.all_projects else None,
             **common.list_params(parsed_args))
         columns = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
-        return columns, (common.row(i, columns) for i in items)
+        return (common.headers(columns),
+                (common.row(i, columns) for i in items))
 
 
 class ShowPlan(command.ShowOne):

@@ -77,7 +77,8 @@ class ListSite(command.Lister):
                               region_name=parsed_args.region_name,
                               **common.list_params(parsed_args))
         columns = (COLUMNS[:-1] if parsed_args.long else LIST_COLUMNS)
-        return columns, (common.row(i, columns, FORMATTERS) for i in items)
+        return (common.headers(columns),
+                (common.row(i, columns, FORMATTERS) for i in items))
 
 
 class ShowSite(command.ShowOne):

@@ -102,7 +102,25 @@ class OperationListener(tf_listeners.Listener):
                             {'op': self._operation_id, 'err': e})
         elif state in FLOW_END_STATES:
             self._update_progress(None)
-            finish_operation(self._operation_id, state, self._error)
+            finish_operation(self._operation_id, state,
+                             self._error or self._persisted_error())
+
+    def _persisted_error(self) -> dict | None:
+        """The first step failure in the logbook (one from before a
+        resume is not in this listener's memory)."""
+        try:
+            failures = self._engine.storage.get_execute_failures()
+        except Exception:
+            return None
+        for name, fail in failures.items():
+            if not fail.check(task_base.OperationCancelled):
+                return self._error_of(name, fail)
+        return None
+
+    def _error_of(self, name: str, fail: tf_failure.Failure) -> dict:
+        atom = self._atoms.get(name)
+        return {'step': name, 'resource': getattr(atom, 'resource', None),
+                'detail': task_base.safe_message(fail)}
 
     # ------------------------------------------------------------- tasks
 
@@ -112,10 +130,7 @@ class OperationListener(tf_listeners.Listener):
             result = details.get('result')
             if (isinstance(result, tf_failure.Failure)
                     and not result.check(task_base.OperationCancelled)):
-                atom = self._atoms.get(name)
-                resource = getattr(atom, 'resource', None)
-                self._error = {'step': name, 'resource': resource,
-                               'detail': task_base.safe_message(result)}
+                self._error = self._error_of(name, result)
         current = name if state in (tf_states.RUNNING,
                                     tf_states.REVERTING) else None
         self._update_progress(current)

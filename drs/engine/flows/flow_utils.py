@@ -35,3 +35,21 @@ def iter_atoms(flow: tf_flow.Flow) -> Iterator[tf_atom.Atom]:
             yield from iter_atoms(node)
         else:
             yield node
+
+
+def retrying(flow_class, name: str, *atoms, attempts: int | None = None):
+    """A subflow that is retried as a whole when one of its atoms fails.
+
+    At most ``attempts`` runs (by default ``[engine] task_retries`` + 1);
+    each failed run is reverted before the next. A cancellation is never
+    retried: the whole operation reverts at once.
+    """
+    from oslo_config import cfg
+
+    from drs.engine.tasks import base
+
+    if attempts is None:
+        attempts = cfg.CONF.engine.task_retries + 1
+    subflow = flow_class(name, retry=base.BoundedRetry(
+        name='%s-retry' % name, attempts=attempts))
+    return subflow.add(*atoms)

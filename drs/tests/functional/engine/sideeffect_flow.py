@@ -21,6 +21,7 @@ from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
 
 from drs.db import api as db_api
+from drs.engine.flows import flow_utils
 from drs.engine.tasks import base
 
 TABLE = 'drs_test_side_effects'
@@ -121,8 +122,9 @@ def side_effect_flow(plan: dict, parameters: dict):
         'step-%d' % i for i in range(3, count)]
     flow = linear_flow.Flow('side-effects-%s' % plan['id'])
     flow.add(step('step-1', 0))
-    flow.add(unordered_flow.Flow('parallel').add(step('step-2a', 1),
-                                                 step('step-2b', 2)))
+    # Two steps in parallel, retried together (bounded) if one fails.
+    flow.add(flow_utils.retrying(unordered_flow.Flow, 'parallel',
+                                 step('step-2a', 1), step('step-2b', 2)))
     for i, name in enumerate(names[3:], start=3):
         flow.add(step(name, i))
     flow.add(Summary(names))

@@ -77,3 +77,13 @@ def test_plan_snapshot_is_plain():
     assert snap['options'] == {'x': 1}
     import json
     assert json.loads(json.dumps(snap)) == snap
+
+
+def test_retrying_subflow_is_bounded_by_config(conf):
+    conf.config(group='engine', task_retries=2)
+    sub = flow_utils.retrying(linear_flow.Flow, 'volumes',
+                              sideeffect_flow.RecordStep('a', None, 0))
+    assert isinstance(sub.retry, base.BoundedRetry)
+    assert sub.retry.name == 'volumes-retry'
+    assert sub.retry._attempts == 3
+    assert [a.name for a in flow_utils.iter_atoms(sub)] == ['a']

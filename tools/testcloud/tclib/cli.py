@@ -79,7 +79,7 @@ def _parallel(fn, items, workers):
 
 
 def _provision(state, step):
-    r = subprocess.run([state.bin('core', 'python'), PROVISION, step],
+    r = subprocess.run([state.bin(L.VENV, 'python'), PROVISION, step],
                        env=dict(os.environ, DRS_TESTCLOUD_DIR=state.root),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True)
@@ -245,6 +245,27 @@ def cmd_restart(args):
     return cmd_up(args)
 
 
+def cmd_stop(args):
+    """Stop the services matching the names/patterns (e.g. 'cinder-*-a').
+
+    They stay down until ``up`` (or ``restart``) starts them again: this is
+    how tests and the demo take a site's services away.
+    """
+    import fnmatch
+    state = L.State()
+    known = [s.name for s in S.build(state)]
+    names = [n for n in known
+             if any(fnmatch.fnmatchcase(n, pat) for pat in args.names)]
+    if not names:
+        raise RuntimeError('no service matches %s (see testcloud status)'
+                           % ' '.join(args.names))
+    t0 = time.time()
+    _parallel(lambda n: procs.Proc(state, n).stop(args.timeout),
+              [(n,) for n in names], len(names))
+    print('stopped %s in %.1f s' % (' '.join(names), time.time() - t0))
+    return 0
+
+
 def cmd_env(args):
     state = L.State()
     if not os.path.exists(state.cloud_json):
@@ -350,6 +371,11 @@ def main(argv=None):
     rs = sub.add_parser('restart', help='stop the named services, then up')
     rs.add_argument('--timeout', type=float, default=30)
     rs.add_argument('names', nargs='+', help='e.g. cinder-volume-a')
+    st = sub.add_parser('stop', help='stop the named services (fnmatch '
+                                     'patterns, e.g. "cinder-*-a"); up '
+                                     'starts them again')
+    st.add_argument('--timeout', type=float, default=30)
+    st.add_argument('names', nargs='+', help='e.g. nova-compute-a "swift-*-a"')
     sub.add_parser('status', help='show each service up/down (rc 1 if any '
                                   'is down)')
     e = sub.add_parser('env', help='print shell exports (and clouds.yaml)')
@@ -367,7 +393,7 @@ def main(argv=None):
                    help='source site (default: both)')
     args = p.parse_args(argv)
     handler = {'up': cmd_up, 'down': cmd_down, 'status': cmd_status,
-               'restart': cmd_restart,
+               'restart': cmd_restart, 'stop': cmd_stop,
                'env': cmd_env, 'logs': cmd_logs,
                'collect-logs': cmd_collect_logs,
                'replication': cmd_replication}[args.cmd]

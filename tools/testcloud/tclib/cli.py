@@ -2,6 +2,8 @@
 replication."""
 import argparse
 import concurrent.futures
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -225,9 +227,10 @@ def cmd_down(args):
         infra.drop_databases()
         infra.drop_vhosts()
         for name in os.listdir(state.root) if os.path.isdir(state.root) else []:
-            if name != 'venvs' or args.wipe_venvs:
-                path = state.path(name)
-                (shutil.rmtree if os.path.isdir(path) else os.unlink)(path)
+            if name == '.lock' or (name == 'venvs' and not args.wipe_venvs):
+                continue
+            path = state.path(name)
+            (shutil.rmtree if os.path.isdir(path) else os.unlink)(path)
         print('wiped databases, vhosts and %s%s' % (
             state.root, '' if args.wipe_venvs else ' (venvs kept)'))
     return 1 if busy else 0
@@ -353,6 +356,21 @@ def cmd_replication(args):
     return 0
 
 
+@contextlib.contextmanager
+def _exclusive(state):
+    """One up/down/restart at a time per state directory (the lock file
+    survives ``down --wipe``)."""
+    os.makedirs(state.root, exist_ok=True)
+    with open(state.path('.lock'), 'a') as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print('testcloud: waiting for another testcloud command on %s'
+                  % state.root, flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(
         prog='testcloud',
@@ -398,6 +416,9 @@ def main(argv=None):
                'collect-logs': cmd_collect_logs,
                'replication': cmd_replication}[args.cmd]
     try:
+        if args.cmd in ('up', 'down', 'restart'):
+            with _exclusive(L.State()):
+                return handler(args)
         return handler(args)
     except (RuntimeError, procs.Timeout) as e:
         print('\ntestcloud %s FAILED: %s' % (args.cmd, e), file=sys.stderr)

@@ -87,7 +87,7 @@ def cinder(state, site):
     d = site_etc(state, site, 'cinder')
     peer = L.SITES[site]['peer']
     os.makedirs(d, exist_ok=True)
-    src = state.path('venvs', 'core', 'etc', 'cinder')
+    src = state.path('venvs', L.VENV, 'etc', 'cinder')
     for name in ('api-paste.ini', 'resource_filters.json'):
         shutil.copy(os.path.join(src, name), os.path.join(d, name))
     for p in (state.pool(site), state.site_dir(site, 'cinder', 'state'),
@@ -284,7 +284,7 @@ def swift(state, site):
 def swift_rings(state, site):
     """One-replica rings with one device each (part power 6)."""
     d = site_etc(state, site, 'swift')
-    builder = state.bin('core', 'swift-ring-builder')
+    builder = state.bin(L.VENV, 'swift-ring-builder')
     for server in SWIFT_SERVERS:
         if os.path.exists(os.path.join(d, '%s.ring.gz' % server)):
             continue
@@ -318,7 +318,7 @@ def placement(state, site):
 def glance(state, site):
     d = site_etc(state, site, 'glance')
     os.makedirs(d, exist_ok=True)
-    shutil.copy(state.path('venvs', 'glance', 'etc', 'glance',
+    shutil.copy(state.path('venvs', L.VENV, 'etc', 'glance',
                            'glance-api-paste.ini'), d)
     data = state.site_dir(site, 'glance')
     for sub in ('images', 'staging', 'tasks'):
@@ -351,7 +351,7 @@ def glance(state, site):
 def neutron(state, site):
     d = site_etc(state, site, 'neutron')
     os.makedirs(os.path.join(d, 'plugins', 'ml2'), exist_ok=True)
-    shutil.copy(state.path('venvs', 'neutron', 'etc', 'neutron',
+    shutil.copy(state.path('venvs', L.VENV, 'etc', 'neutron',
                            'api-paste.ini'), d)
     os.makedirs(state.site_dir(site, 'neutron'), exist_ok=True)
     _write(os.path.join(d, 'neutron.conf'), '''
@@ -402,7 +402,7 @@ def neutron(state, site):
 def nova(state, site):
     d = site_etc(state, site, 'nova')
     os.makedirs(d, exist_ok=True)
-    shutil.copy(state.path('venvs', 'nova', 'etc', 'nova', 'api-paste.ini'),
+    shutil.copy(state.path('venvs', L.VENV, 'etc', 'nova', 'api-paste.ini'),
                 d)
     nstate = state.site_dir(site, 'nova')
     os.makedirs(os.path.join(nstate, 'instances'), exist_ok=True)

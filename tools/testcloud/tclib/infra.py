@@ -35,14 +35,11 @@ SYSTEM_SERVICES = [
                      '--logfile', '/var/log/redis/ci.log']),
 ]
 
-# venv name -> packages (versions come from constraints.txt).  Nova, Glance
-# and Neutron each get their own venv, as their pins may diverge.
+# venv name -> packages (versions come from constraints.txt).
 VENVS = {
-    'core': ['keystone', 'cinder', 'swift', 'keystonemiddleware', 'PyMySQL',
-             'pyuwsgi', 'python-keystoneclient'],
-    'nova': ['nova', 'openstack-placement', 'PyMySQL', 'pyuwsgi'],
-    'glance': ['glance', 'PyMySQL', 'pyuwsgi'],
-    'neutron': ['neutron', 'PyMySQL', 'pyuwsgi'],
+    layout.VENV: ['keystone', 'cinder', 'swift', 'keystonemiddleware',
+                  'python-keystoneclient', 'nova', 'openstack-placement',
+                  'glance', 'neutron', 'PyMySQL', 'pyuwsgi'],
 }
 
 
@@ -143,7 +140,9 @@ def install_venv(state, name):
     shutil.rmtree(path, ignore_errors=True)
     log = os.path.join(state.log, 'pip-%s.log' % name)
     run(['python3', '-m', 'venv', path], log=log)
-    run([os.path.join(path, 'bin', 'pip'), 'install', '-q',
+    # --no-compile: byte-compiling every module (tests included) costs more
+    # than compiling, at first import, the few that services load.
+    run([os.path.join(path, 'bin', 'pip'), 'install', '-q', '--no-compile',
          '--disable-pip-version-check', '-c', layout.CONSTRAINTS]
         + VENVS[name], log=log)
     with open(os.path.join(path, '.testcloud-ok'), 'w') as f:

@@ -15,11 +15,10 @@ from .procs import http_ready, port_open
 
 
 class Service(object):
-    def __init__(self, name, site, venv, argv, port=None, url=None, env=None,
+    def __init__(self, name, site, argv, port=None, url=None, env=None,
                  ready=None, before_start=None, group='site'):
         self.name = name                  # unique, e.g. cinder-api-a
         self.site = site                  # 'a', 'b' or None (shared)
-        self.venv = venv
         self.argv = argv
         self.port = port
         self.url = url
@@ -29,12 +28,12 @@ class Service(object):
         self.group = group
 
 
-def _uwsgi(state, venv, port, module, *extra):
+def _uwsgi(state, port, module, *extra):
     # --http-socket + "Connection: close": uWSGI resets reused keep-alive
     # connections otherwise.  --buffer-size: a user token plus a service
     # token exceed the default 4 KiB header buffer.  --need-app: exit when
     # the application fails to load instead of answering 500s.
-    return [state.bin(venv, 'uwsgi'), '--http-socket', '127.0.0.1:%d' % port,
+    return [state.bin(L.VENV, 'uwsgi'), '--http-socket', '127.0.0.1:%d' % port,
             '--module', module, '--master', '--processes', '1',
             '--threads', '4', '--lazy-apps', '--die-on-term', '--need-app',
             '--add-header', 'Connection: close', '--buffer-size', '65535',
@@ -49,8 +48,8 @@ def build(state):
     """All services, in start order."""
     drivers = L.DRIVERS_DIR
     out = [Service(
-        'keystone', None, 'core',
-        _uwsgi(state, 'core', L.KEYSTONE_PORT, 'keystone.wsgi.api:application'),
+        'keystone', None,
+        _uwsgi(state, L.KEYSTONE_PORT, 'keystone.wsgi.api:application'),
         port=L.KEYSTONE_PORT, url=L.KEYSTONE_URL,
         env={'OS_KEYSTONE_CONFIG_FILES': configs.etc(
             state, 'keystone', 'keystone.conf')},
@@ -61,59 +60,59 @@ def build(state):
         nova_conf = ['--config-file', e('nova', 'nova.conf')]
         swift_dir = e('swift')
         out += [
-            Service('memcached-%s' % s, s, None,
+            Service('memcached-%s' % s, s,
                     ['/usr/bin/memcached', '-u', 'root', '-l', '127.0.0.1',
                      '-p', str(L.port(s, 'memcached')), '-U', '0', '-m', '32'],
                     port=L.port(s, 'memcached')),
-            Service('cinder-api-%s' % s, s, 'core',
-                    _uwsgi(state, 'core', L.port(s, 'cinder'),
+            Service('cinder-api-%s' % s, s,
+                    _uwsgi(state, L.port(s, 'cinder'),
                            'cinder.wsgi.api:application',
                            '--pyargv', ' '.join(cinder_conf)),
                     port=L.port(s, 'cinder'), url=L.url(s, 'cinder') + '/v3',
                     ready=lambda s=s: http_ready(L.url(s, 'cinder'))),
-            Service('cinder-scheduler-%s' % s, s, 'core',
-                    [state.bin('core', 'cinder-scheduler')] + cinder_conf),
+            Service('cinder-scheduler-%s' % s, s,
+                    [state.bin(L.VENV, 'cinder-scheduler')] + cinder_conf),
             # cinder-volume's first capability report is a fanout cast: if the
             # scheduler is not consuming yet, it is lost and creates fail with
             # "No valid backend" for a minute.
-            Service('cinder-volume-%s' % s, s, 'core',
-                    [state.bin('core', 'cinder-volume')] + cinder_conf,
+            Service('cinder-volume-%s' % s, s,
+                    [state.bin(L.VENV, 'cinder-volume')] + cinder_conf,
                     env={'PYTHONPATH': drivers},
                     before_start=_queue_exists(s, 'cinder-scheduler_fanout')),
         ]
         for server in configs.SWIFT_SERVERS:
             out.append(Service(
-                'swift-%s-%s' % (server, s), s, 'core',
-                [state.bin('core', 'swift-%s-server' % server),
+                'swift-%s-%s' % (server, s), s,
+                [state.bin(L.VENV, 'swift-%s-server' % server),
                  os.path.join(swift_dir, '%s-server.conf' % server), '-v'],
                 port=L.port(s, 'swift-' + server)))
         out += [
-            Service('swift-proxy-%s' % s, s, 'core',
-                    [state.bin('core', 'swift-proxy-server'),
+            Service('swift-proxy-%s' % s, s,
+                    [state.bin(L.VENV, 'swift-proxy-server'),
                      os.path.join(swift_dir, 'proxy-server.conf'), '-v'],
                     port=L.port(s, 'swift'), url=L.url(s, 'swift') + '/v1',
                     ready=lambda s=s: http_ready(
                         L.url(s, 'swift') + '/healthcheck')),
-            Service('swift-container-sync-%s' % s, s, 'core',
-                    [state.bin('core', 'python'),
+            Service('swift-container-sync-%s' % s, s,
+                    [state.bin(L.VENV, 'python'),
                      os.path.join(drivers, 'swift_daemon.py'), swift_dir,
                      os.path.join(swift_dir, 'container-server.conf'),
                      'container-sync']),
-            Service('placement-%s' % s, s, 'nova',
-                    _uwsgi(state, 'nova', L.port(s, 'placement'),
+            Service('placement-%s' % s, s,
+                    _uwsgi(state, L.port(s, 'placement'),
                            'placement.wsgi.api:application'),
                     port=L.port(s, 'placement'), url=L.url(s, 'placement'),
                     env={'OS_PLACEMENT_CONFIG_DIR': e('placement')},
                     ready=lambda s=s: http_ready(L.url(s, 'placement'))),
-            Service('glance-%s' % s, s, 'glance',
-                    _uwsgi(state, 'glance', L.port(s, 'glance'),
+            Service('glance-%s' % s, s,
+                    _uwsgi(state, L.port(s, 'glance'),
                            'glance.wsgi.api:application',
                            '--http-chunked-input', '--http-raw-body'),
                     port=L.port(s, 'glance'), url=L.url(s, 'glance'),
                     env={'OS_GLANCE_CONFIG_DIR': e('glance')},
                     ready=lambda s=s: http_ready(L.url(s, 'glance'))),
-            Service('neutron-%s' % s, s, 'neutron',
-                    _uwsgi(state, 'neutron', L.port(s, 'neutron'),
+            Service('neutron-%s' % s, s,
+                    _uwsgi(state, L.port(s, 'neutron'),
                            'neutron.wsgi.api:application', '--enable-threads'),
                     port=L.port(s, 'neutron'), url=L.url(s, 'neutron'),
                     env={'OS_NEUTRON_CONFIG_DIR': e('neutron'),
@@ -121,21 +120,21 @@ def build(state):
                              'neutron.conf;plugins/ml2/ml2_conf.ini',
                          'PYTHONPATH': drivers},
                     ready=lambda s=s: http_ready(L.url(s, 'neutron'))),
-            Service('nova-api-%s' % s, s, 'nova',
-                    _uwsgi(state, 'nova', L.port(s, 'nova'),
+            Service('nova-api-%s' % s, s,
+                    _uwsgi(state, L.port(s, 'nova'),
                            'nova.wsgi.osapi_compute:application'),
                     port=L.port(s, 'nova'), url=L.url(s, 'nova') + '/v2.1',
                     env={'OS_NOVA_CONFIG_DIR': e('nova'),
                          'OS_NOVA_CONFIG_FILES': 'api-paste.ini;nova.conf'},
                     ready=lambda s=s: http_ready(L.url(s, 'nova'))),
-            Service('nova-conductor-%s' % s, s, 'nova',
-                    [state.bin('nova', 'nova-conductor')] + nova_conf),
-            Service('nova-scheduler-%s' % s, s, 'nova',
-                    [state.bin('nova', 'nova-scheduler')] + nova_conf),
+            Service('nova-conductor-%s' % s, s,
+                    [state.bin(L.VENV, 'nova-conductor')] + nova_conf),
+            Service('nova-scheduler-%s' % s, s,
+                    [state.bin(L.VENV, 'nova-scheduler')] + nova_conf),
             # nova-compute's first conductor ping is lost (10 s RPC timeout)
             # if the conductor queue does not exist yet.
-            Service('nova-compute-%s' % s, s, 'nova',
-                    [state.bin('nova', 'nova-compute'), '--config-file',
+            Service('nova-compute-%s' % s, s,
+                    [state.bin(L.VENV, 'nova-compute'), '--config-file',
                      e('nova', 'nova-compute.conf')],
                     before_start=_queue_exists(s, 'conductor')),
         ]
@@ -147,7 +146,7 @@ def setup_tasks(state):
     """(stamp name, list of argv) for one-time initialisation steps."""
     tasks = []
     ks_conf = ['--config-file', configs.etc(state, 'keystone', 'keystone.conf')]
-    km = [state.bin('core', 'keystone-manage')] + ks_conf
+    km = [state.bin(L.VENV, 'keystone-manage')] + ks_conf
     tasks.append(('keystone-db', [
         km + ['db_sync'],
         km + ['fernet_setup', '--keystone-user', 'root',
@@ -165,21 +164,21 @@ def setup_tasks(state):
               '--bootstrap-public-url', L.KEYSTONE_URL]]))
     for s in L.SITES:
         e = lambda *p, s=s: configs.site_etc(state, s, *p)   # noqa: E731
-        nm = [state.bin('nova', 'nova-manage'), '--config-file',
+        nm = [state.bin(L.VENV, 'nova-manage'), '--config-file',
               e('nova', 'nova.conf')]
         tasks += [
-            ('cinder-db-%s' % s, [[state.bin('core', 'cinder-manage'),
+            ('cinder-db-%s' % s, [[state.bin(L.VENV, 'cinder-manage'),
                                    '--config-file', e('cinder', 'cinder.conf'),
                                    'db', 'sync']]),
-            ('placement-db-%s' % s, [[state.bin('nova', 'placement-manage'),
+            ('placement-db-%s' % s, [[state.bin(L.VENV, 'placement-manage'),
                                       '--config-file',
                                       e('placement', 'placement.conf'),
                                       'db', 'sync']]),
-            ('glance-db-%s' % s, [[state.bin('glance', 'glance-manage'),
+            ('glance-db-%s' % s, [[state.bin(L.VENV, 'glance-manage'),
                                    '--config-file',
                                    e('glance', 'glance-api.conf'),
                                    'db_sync']]),
-            ('neutron-db-%s' % s, [[state.bin('neutron', 'neutron-db-manage'),
+            ('neutron-db-%s' % s, [[state.bin(L.VENV, 'neutron-db-manage'),
                                     '--config-file', e('neutron',
                                                        'neutron.conf'),
                                     '--config-file',

@@ -1,0 +1,90 @@
+"""The console scripts and the WSGI module, run as an operator would."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from drs.tests import db_fixtures
+from drs.tests import local_keystone
+
+
+def _bin(name: str) -> str:
+    return os.path.join(os.path.dirname(sys.executable), name)
+
+
+def _conf(tmp_path, url: str, **sections) -> str:
+    path = tmp_path / 'drs.conf'
+    lines = ['[database]', 'connection = %s' % url]
+    for section, values in sections.items():
+        lines.append('[%s]' % section)
+        lines += ['%s = %s' % kv for kv in values.items()]
+    path.write_text('\n'.join(lines) + '\n')
+    return str(path)
+
+
+@pytest.mark.parametrize('backend', db_fixtures.BACKENDS)
+def test_manage_db_sync_and_status(tmp_path, backend):
+    with db_fixtures.throwaway_database(backend, str(tmp_path)) as url:
+        conf = _conf(tmp_path, url)
+        status = subprocess.run(
+            [_bin('drs-status'), '--config-file', conf, 'upgrade', 'check'],
+            capture_output=True, text=True, timeout=120)
+        # An empty database fails the schema check (exit code 2).
+        assert status.returncode == 2, status.stdout + status.stderr
+        words = ' '.join(status.stdout.replace('|', ' ').split())
+        assert 'Cannot read' not in words
+        assert 'The database schema is at None' in words
+        assert 'db sync' in words
+
+        sync = subprocess.run(
+            [_bin('drs-manage'), '--config-file', conf, 'db', 'sync'],
+            capture_output=True, text=True, timeout=300)
+        assert sync.returncode == 0, sync.stderr
+        version = subprocess.run(
+            [_bin('drs-manage'), '--config-file', conf, 'db', 'version'],
+            capture_output=True, text=True, timeout=120)
+        assert version.returncode == 0, version.stderr
+        assert version.stdout.strip().splitlines()[-1] != 'None (empty ' \
+            'database)'
+
+        status = subprocess.run(
+            [_bin('drs-status'), '--config-file', conf, 'upgrade', 'check'],
+            capture_output=True, text=True, timeout=120)
+        assert status.returncode == 0, status.stdout + status.stderr
+
+
+def test_wsgi_module_under_gunicorn(tmp_path):
+    url = 'sqlite:///%s' % (tmp_path / 'drs.sqlite')
+    conf = _conf(tmp_path, url, api={'auth_strategy': 'noauth'})
+    subprocess.run([_bin('drs-manage'), '--config-file', conf, 'db', 'sync'],
+                   check=True, capture_output=True, timeout=300)
+    port = local_keystone.free_port()
+    proc = subprocess.Popen(
+        [_bin('gunicorn'), '--bind', '127.0.0.1:%d' % port, '--workers', '1',
+         '--no-control-socket', 'drs.wsgi.api:application'],
+        env=dict(os.environ, OS_DRS_CONFIG_FILES=conf),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = 'http://127.0.0.1:%d' % port
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                root = requests.get(base + '/', timeout=5)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None, proc.stderr.read()
+                assert time.monotonic() < deadline, 'gunicorn did not start'
+                time.sleep(0.2)
+        assert root.status_code == 200
+        assert root.json()['versions'][0]['id'] == 'v1'
+        sites = requests.get(base + '/v1/sites', timeout=10)
+        assert sites.status_code == 200
+        assert sites.json() == {'sites': [], 'links': []}
+        assert sites.headers['OpenStack-API-Version'] == 'dr 1.0'
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

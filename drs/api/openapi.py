@@ -110,6 +110,29 @@ def _response_schemas() -> dict[str, dict]:
                                     'id': _NULLABLE_STRING}},
         'state': {'type': 'string'}, 'message': _NULLABLE_STRING,
     })
+    report = _obj({
+        'operation_id': {'type': 'string'}, 'plan_id': {'type': 'string'},
+        'action': {'type': 'string'}, 'status': {'type': 'string'},
+        'requested_at': _TIME, 'started_at': _TIME, 'finished_at': _TIME,
+        'duration_seconds': {'type': ['number', 'null']},
+        'rto_seconds': {'type': ['number', 'null']},
+        'rpo_seconds': {'type': ['number', 'null']},
+        'error': {'type': ['object', 'null']},
+        'steps': {'type': 'array', 'items': _obj({
+            'step': _NULLABLE_STRING,
+            'resource': {'type': ['object', 'null']},
+            'started_at': _TIME, 'ended_at': _TIME,
+            'duration_seconds': {'type': ['number', 'null']},
+            'outcome': _NULLABLE_STRING, 'message': _NULLABLE_STRING})},
+        'findings': {'type': 'array', 'items': _obj({
+            'resource': {'type': ['object', 'null']},
+            'severity': {'type': 'string'},
+            'code': {'type': 'string'}, 'detail': {'type': 'string'}},
+            required=['severity', 'detail'])},
+    }, required=['operation_id', 'plan_id', 'action', 'status',
+                 'requested_at', 'started_at', 'finished_at',
+                 'duration_seconds', 'rto_seconds', 'rpo_seconds', 'error',
+                 'steps'])
     recipe = _obj({'resource_id': {'type': 'string'},
                    'captured_at': _TIME, 'recipe': {'type': 'object'}})
     version = _obj({
@@ -129,7 +152,8 @@ def _response_schemas() -> dict[str, dict]:
     })
     return {'Link': _LINK, 'Site': site, 'Resource': resource,
             'Mappings': mappings, 'Plan': plan, 'Operation': operation,
-            'Event': event, 'Recipe': recipe, 'Version': version,
+            'Event': event, 'Report': report, 'Recipe': recipe,
+            'Version': version,
             'Error': error}
 
 
@@ -356,6 +380,17 @@ def _paths() -> dict[str, dict]:
                     'responses': {**_ok('200', 'Events.',
                                         _many('events', 'Event',
                                               links=False)),
+                                  **_errors('403', '404')}},
+        },
+        '/v1/operations/{operation_id}/report': {
+            'parameters': [op_id],
+            'get': {'operationId': 'showOperationReport',
+                    'tags': ['operations'],
+                    'summary': 'Per step and resource: start, end, '
+                               'outcome; the RTO and RPO achieved; '
+                               'preflight findings.',
+                    'responses': {**_ok('200', 'The report.',
+                                        _one('report', 'Report')),
                                   **_errors('403', '404')}},
         },
         '/v1/operations/{operation_id}/cancel': {

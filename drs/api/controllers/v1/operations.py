@@ -52,9 +52,88 @@ class EventsController(rest.RestController):
                            for e in db_api.event_list(context, op.id)]}
 
 
+def _seconds(start, end) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds(), 3)
+
+
+def operation_report(op, events) -> dict:
+    """Per step and resource: start, end, outcome; RTO and RPO.
+
+    Built from the operation's events. ``rto_seconds``: from the request
+    to the last re-created server ACTIVE (the ``wait-active`` steps);
+    ``rpo_seconds``: the age of the newest replicated data at the
+    cut-off, as the recovery recorded it. Preflight adds its findings.
+    """
+    steps: dict[tuple, dict] = {}
+    order: list[tuple] = []
+    for ev in events:
+        key = (ev.step, ev.resource_type, ev.resource_id)
+        if key not in steps:
+            resource = None
+            if ev.resource_type or ev.resource_id:
+                resource = {'type': ev.resource_type, 'id': ev.resource_id}
+            steps[key] = {'step': ev.step, 'resource': resource,
+                          'started_at': None, 'ended_at': None,
+                          'outcome': None, 'message': None,
+                          '_start': None, '_end': None}
+            order.append(key)
+        entry = steps[key]
+        if ev.state == 'started':
+            entry['_start'] = entry['_start'] or ev.at
+            entry['outcome'] = 'running'
+        else:
+            if ev.state in ('succeeded', 'failed') or \
+                    entry['_end'] is None:
+                entry['_end'] = ev.at
+            entry['outcome'] = ev.state
+            entry['message'] = ev.message or entry['message']
+    last_active = None
+    out_steps = []
+    for key in order:
+        entry = steps[key]
+        entry['started_at'] = timeutils.isotime(entry['_start'])
+        entry['ended_at'] = timeutils.isotime(entry['_end'])
+        entry['duration_seconds'] = _seconds(entry['_start'], entry['_end'])
+        if (entry['step'] or '').startswith('wait-active') and \
+                entry['outcome'] == 'succeeded':
+            last_active = max(last_active or entry['_end'], entry['_end'])
+        del entry['_start'], entry['_end']
+        out_steps.append(entry)
+    result = dict(op.result or {})
+    report = {
+        'operation_id': op.id, 'plan_id': op.plan_id, 'action': op.action,
+        'status': op.status, 'requested_at': timeutils.isotime(
+            op.created_at),
+        'started_at': timeutils.isotime(op.started_at),
+        'finished_at': timeutils.isotime(op.finished_at),
+        'duration_seconds': _seconds(op.created_at, op.finished_at),
+        'rto_seconds': _seconds(op.created_at, last_active),
+        'rpo_seconds': result.get('rpo_seconds', (
+            result.get('cutoff') or {}).get('rpo_seconds')),
+        'error': op.error,
+        'steps': out_steps,
+    }
+    if op.action == 'preflight':
+        report['findings'] = result.get('findings') or []
+    return report
+
+
+class ReportController(rest.RestController):
+
+    @pecan.expose('json')
+    def get_all(self, operation_id):
+        context = pecan.request.context
+        op = common.get_operation(context, operation_id, 'dr:operation:get')
+        return {'report': operation_report(
+            op, db_api.event_list(context, op.id))}
+
+
 class OperationsController(rest.RestController):
 
     events = EventsController()
+    report = ReportController()
 
     _custom_actions = {'cancel': ['POST']}
 

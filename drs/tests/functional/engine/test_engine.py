@@ -225,3 +225,18 @@ def test_engine_fixtures_clean_up(cloud):
     cloud.kill_engines()
     assert not proc.alive
     assert engine_fixtures.engine_executable()
+
+
+def test_stuck_operation_is_recovered_from_a_vanished_engine(cloud):
+    from drs.engine import claims
+    plan_id = cloud.make_plan(steps=3, seconds=0.1)
+    op_id = cloud.start_action(plan_id)
+    # An engine took it and died before posting its job.
+    assert claims.take(cloud.context, op_id, 'vanished-engine')
+    engine = cloud.start_engine('engine-a', stuck_operation_timeout=5,
+                                periodic_interval=1)
+    op = cloud.wait_final(op_id, timeout=60)
+    assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
+    assert op.engine_host == 'engine-a'
+    assert 'without a job: re-posting it' in engine.log_text()
+    assert set(_counts(cloud.effects(op_id), 'do').values()) == {1}

@@ -9,6 +9,7 @@ from drs.conf import api
 from drs.conf import default
 from drs.conf import drivers
 from drs.conf import engine
+from drs.conf import recovery
 
 CONF = cfg.CONF
 
@@ -16,3 +17,4 @@ api.register_opts(CONF)
 default.register_opts(CONF)
 drivers.register_opts(CONF)
 engine.register_opts(CONF)
+recovery.register_opts(CONF)

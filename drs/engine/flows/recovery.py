@@ -1,0 +1,161 @@
+"""Flows of test_failover, cleanup_test, planned_migration and failover.
+
+Recovery order: the plan's storage first (every server's volumes and the
+plan's volumes imported, containers activated; one step per resource),
+then the servers tier by tier (lower tier first). Within a tier, every
+server's key pair, security groups and ports are made and its create
+request sent, then every server of the tier is waited for until ACTIVE:
+the servers of a tier boot together at the target (even where the
+engine runs one task at a time, as on SQLite), and no server of the next
+tier is created before all of this tier are ACTIVE. Each task carries
+the resource it acts on.
+
+* ``failover``: cut-off (replica ages read at the target only), imports,
+  tiers, finish (RTO, RPO, where everything is). Nothing contacts the
+  source site.
+* ``planned_migration``: the source servers stopped, the replicas caught
+  up, then the failover flow.
+* ``test_failover``: cut-off, the isolated test networks, copies of the
+  replicas, test servers on the isolated networks, finish.
+* ``cleanup_test``: per server and volume what the test made, then
+  anything else tagged with the plan, then the test flag cleared.
+"""
+
+from taskflow.patterns import linear_flow
+from taskflow.patterns import unordered_flow
+
+from drs.engine import flows
+from drs.engine import replication
+from drs.engine.tasks import recovery as tasks
+
+CUTOFF = 'cutoff'
+TEST_NETWORKS = 'test_networks'
+
+
+def _ref(resource: dict) -> dict:
+    return {'type': resource['type'], 'id': resource['id']}
+
+
+def _of(plan: dict, rtype: str) -> list[dict]:
+    return [r for r in plan['resources'] if r['type'] == rtype]
+
+
+def tiers(plan: dict) -> list[tuple[int, list[dict]]]:
+    """The servers of the plan by tier, lowest tier first."""
+    by_tier: dict[int, list[dict]] = {}
+    for res in _of(plan, replication.SERVER):
+        by_tier.setdefault(int(res.get('tier') or 1), []).append(res)
+    return sorted(by_tier.items())
+
+
+def _storage(plan: dict, test: bool) -> unordered_flow.Flow | None:
+    flow = unordered_flow.Flow('storage')
+    for res in _of(plan, replication.SERVER):
+        cls = tasks.CopyServerVolumes if test else tasks.ImportServerVolumes
+        flow.add(cls(resource=_ref(res), provides='volumes_%s' % res['id']))
+    for res in _of(plan, replication.VOLUME):
+        cls = tasks.CopyVolume if test else tasks.ImportVolume
+        flow.add(cls(resource=_ref(res), provides='volumes_%s' % res['id']))
+    for res in _of(plan, replication.CONTAINER):
+        cls = tasks.CheckTestContainer if test else tasks.ActivateContainer
+        flow.add(cls(resource=_ref(res),
+                     provides='container_%s' % res['id']))
+    return flow if len(flow) else None
+
+
+def _tier_flow(tier: int, servers: list[dict], test: bool
+               ) -> linear_flow.Flow:
+    create = unordered_flow.Flow('tier-%d-create' % tier)
+    wait = unordered_flow.Flow('tier-%d-active' % tier)
+    for res in servers:
+        sid = res['id']
+        ref = _ref(res)
+        prepare_cls = tasks.PrepareTestServer if test else tasks.PrepareServer
+        create_cls = tasks.CreateTestServer if test else tasks.CreateServer
+        inject = None if test else {TEST_NETWORKS: None}
+        create.add(linear_flow.Flow('server-%s' % sid).add(
+            prepare_cls(resource=ref, provides='prepared_%s' % sid,
+                        inject=inject),
+            create_cls(resource=ref, provides='server_%s' % sid,
+                       rebind=dict(volumes='volumes_%s' % sid,
+                                   prepared='prepared_%s' % sid))))
+        wait.add(tasks.WaitServerActive(
+            resource=ref, provides='server_active_%s' % sid,
+            rebind={'server': 'server_%s' % sid}))
+    return linear_flow.Flow('tier-%d' % tier).add(create, wait)
+
+
+def _result_keys(plan: dict) -> list[str]:
+    keys = []
+    for res in _of(plan, replication.SERVER):
+        sid = res['id']
+        keys += ['volumes_%s' % sid, 'prepared_%s' % sid,
+                 'server_active_%s' % sid]
+    keys += ['volumes_%s' % r['id'] for r in _of(plan, replication.VOLUME)]
+    return keys
+
+
+def _recover(flow: linear_flow.Flow, plan: dict, test: bool
+             ) -> linear_flow.Flow:
+    storage = _storage(plan, test)
+    if storage is not None:
+        flow.add(storage)
+    for tier, servers in tiers(plan):
+        flow.add(_tier_flow(tier, servers, test))
+    finish = tasks.FinishTest if test else tasks.FinishRecovery
+    flow.add(finish(requires=_result_keys(plan)))
+    return flow
+
+
+def failover(plan: dict, parameters: dict) -> linear_flow.Flow:
+    flow = linear_flow.Flow('failover-%s' % plan['id'])
+    flow.add(tasks.RecordCutoff(provides=CUTOFF))
+    return _recover(flow, plan, test=False)
+
+
+def planned_migration(plan: dict, parameters: dict) -> linear_flow.Flow:
+    flow = linear_flow.Flow('planned-migration-%s' % plan['id'])
+    stop = unordered_flow.Flow('stop-source')
+    keys = []
+    for res in _of(plan, replication.SERVER):
+        keys.append('stopped_%s' % res['id'])
+        stop.add(tasks.StopSourceServer(resource=_ref(res),
+                                        provides=keys[-1]))
+    if len(stop):
+        flow.add(stop)
+    flow.add(tasks.WaitCaughtUp(requires=keys))
+    flow.add(tasks.RecordCutoff(provides=CUTOFF))
+    return _recover(flow, plan, test=False)
+
+
+def test_failover(plan: dict, parameters: dict) -> linear_flow.Flow:
+    flow = linear_flow.Flow('test-failover-%s' % plan['id'])
+    flow.add(tasks.RecordCutoff(provides=CUTOFF))
+    if _of(plan, replication.SERVER):
+        flow.add(tasks.CreateTestNetworks(provides=TEST_NETWORKS))
+    return _recover(flow, plan, test=True)
+
+
+def cleanup_test(plan: dict, parameters: dict) -> linear_flow.Flow:
+    flow = linear_flow.Flow('cleanup-test-%s' % plan['id'])
+    per_resource = unordered_flow.Flow('cleanup-resources')
+    keys = []
+    for res in _of(plan, replication.SERVER):
+        keys.append('gone_%s' % res['id'])
+        per_resource.add(tasks.CleanupTestServer(resource=_ref(res),
+                                                 provides=keys[-1]))
+    for res in _of(plan, replication.VOLUME):
+        keys.append('gone_%s' % res['id'])
+        per_resource.add(tasks.CleanupTestVolume(resource=_ref(res),
+                                                 provides=keys[-1]))
+    if len(per_resource):
+        flow.add(per_resource)
+    keys.append('gone_leftovers')
+    flow.add(tasks.CleanupTestLeftovers(provides=keys[-1]))
+    flow.add(tasks.ClearTestActive(requires=keys))
+    return flow
+
+
+for _action in ('failover', 'planned_migration', 'test_failover',
+                'cleanup_test'):
+    flows.register(_action, '%s.%s' % (__name__, _action))

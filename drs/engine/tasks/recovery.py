@@ -1,0 +1,639 @@
+"""Tasks of test_failover, cleanup_test, planned_migration and failover.
+
+Each task acts on one resource of the plan (a server, a volume, a
+container) or on the plan, re-reads the plan and its recipes from drs's
+database and acts at the TARGET site through
+:class:`drs.drivers.recovery.TargetSite`. Only :class:`StopSourceServer`
+and :class:`WaitCaughtUp` (planned migration) contact the source site;
+nothing in an unplanned failover does.
+
+Idempotency: everything a task creates carries a deterministic name or
+metadata (plan id, source resource id, kind), and ``run`` first looks
+for it, so a retry of the action or a flow resumed after its engine died
+adopts what exists. Recovery tasks undo nothing on failure: a failover
+keeps what it imported (undoing it would delete promoted data) and a
+retry continues from there; a failed test failover is removed by
+``cleanup_test``.
+"""
+
+import time
+from typing import Any
+
+from oslo_log import log
+
+from drs.db import api as db_api
+from drs.drivers import base as drv_base
+from drs.drivers import recovery as target_ops
+from drs.drivers import replica_copy
+from drs.engine import replication
+from drs.engine.tasks import base
+
+LOG = log.getLogger(__name__)
+
+FAILOVER = target_ops.KIND_FAILOVER
+TEST = target_ops.KIND_TEST
+
+
+def op_created_at(context, operation_id: str) -> float:
+    op = db_api.operation_get(context, operation_id)
+    created = op.created_at
+    import datetime
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=datetime.UTC)
+    return created.timestamp()
+
+
+def port_name(kind: str, plan_id: str, source_port_id: str) -> str:
+    return 'drs-%s-%s-%s' % (kind, plan_id, source_port_id)
+
+
+def port_prefix(kind: str, plan_id: str) -> str:
+    return 'drs-%s-%s-' % (kind, plan_id)
+
+
+def test_network_name(plan_id: str, source_network_id: str) -> str:
+    return 'drs-test-%s-%s' % (plan_id, source_network_id)
+
+
+def server_meta(kind: str, plan_id: str, source_id: str) -> dict:
+    return {target_ops.META_PLAN: plan_id, target_ops.META_SOURCE: source_id,
+            target_ops.META_KIND: kind}
+
+
+def _recipe(context, plan_id: str, server_id: str) -> dict:
+    for row in db_api.recipe_list(context, plan_id):
+        if row.resource_id == server_id:
+            return dict(row.recipe)
+    raise drv_base.DriverError(
+        detail='server %s has no recovery recipe in plan %s: protect or '
+        'sync the plan first' % (server_id, plan_id))
+
+
+def _recipe_volumes(recipe: dict) -> list[dict]:
+    return ([recipe['boot_volume']] if recipe.get('boot_volume') else []) \
+        + list(recipe.get('data_volumes') or [])
+
+
+def _sub_event(context, operation_id: str, step: str, state: str,
+               rtype: str, rid: str, message: str | None = None) -> None:
+    try:
+        db_api.event_add(context, operation_id, step, state,
+                         resource_type=rtype, resource_id=rid,
+                         message=message)
+    except Exception as e:
+        LOG.warning('Operation %s: event not recorded: %s', operation_id,
+                    type(e).__name__)
+
+
+def _target(context, plan_id: str) -> tuple[Any, target_ops.TargetSite]:
+    plan, c = replication.plan_clients(context, plan_id)
+    return plan, target_ops.TargetSite(c, 'target')
+
+
+# ------------------------------------------------------------------ cut-off
+
+class RecordCutoff(base.OperationTask):
+    """The recovery point: age of the newest replicated data, per replica,
+    read at the target only; recipes checked before anything is made."""
+
+    step = 'cutoff'
+
+    def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
+            ) -> dict:
+        plan, site = _target(context, plan_id)
+        op = db_api.operation_get(context, operation_id)
+        if op.result and op.result.get('cutoff'):
+            return op.result['cutoff']
+        now = time.time()
+        volume_ids: list[str] = []
+        for row in plan.resources:
+            if row.resource_type == replication.SERVER:
+                recipe = _recipe(context, plan_id, row.resource_id)
+                volume_ids += [v['id'] for v in _recipe_volumes(recipe)]
+            elif row.resource_type == replication.VOLUME:
+                volume_ids.append(row.resource_id)
+        found = site.volume.replicas(volume_ids) if volume_ids else {}
+        ages: dict[str, float | None] = {}
+        for vid in volume_ids:
+            last = (found.get(vid) or {}).get('last_sync_at')
+            ages[vid] = round(now - last, 3) if last else None
+        for row in plan.resources:
+            if row.resource_type == replication.CONTAINER:
+                replica = row.replica or {}
+                last = replica.get('last_in_sync_at')
+                ages[row.resource_id] = (round(now - float(last), 3)
+                                         if last else row.lag_seconds)
+        known = [a for a in ages.values() if a is not None]
+        cutoff = {'at': now, 'requested_at': op_created_at(context,
+                                                           operation_id),
+                  'replica_age_seconds': ages,
+                  'rpo_seconds': max(known) if known else None,
+                  'replicas_found': sorted(found)}
+        result = dict(op.result or {}, cutoff=cutoff)
+        db_api.operation_update(context, operation_id, {'result': result})
+        return cutoff
+
+
+# ------------------------------------------------------------------ storage
+
+class ImportServerVolumes(base.OperationTask):
+    """Promote the replicas of a server's volumes into the target Cinder
+    (failover) or import copies of them (test); boot volume first."""
+
+    step = 'import-volumes'
+    kind = FAILOVER
+
+    def _reference(self, site, plan_id: str, vid: str,
+                   found: dict) -> tuple[str, dict]:
+        replica = found.get(vid)
+        if not replica:
+            raise drv_base.DriverError(
+                detail='no replica of volume %s is listed at site %s '
+                '(manageable volumes)' % (vid, site.site_name))
+        if replica.get('safe_to_manage') is False:
+            raise drv_base.DriverError(
+                detail='the replica of volume %s at site %s cannot be '
+                'imported (not safe to manage)' % (vid, site.site_name))
+        return replica['host'], replica['reference']
+
+    def _volumes(self, context, plan_id: str) -> list[dict]:
+        assert self.resource is not None  # noqa: S101
+        return _recipe_volumes(_recipe(context, plan_id,
+                                       self.resource['id']))
+
+    def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
+            ) -> dict:
+        plan, site = _target(context, plan_id)
+        mapping = (plan.mappings or {}).get('volume_types') or {}
+        out: dict[str, dict] = {}
+        volumes = self._volumes(context, plan_id)
+        for vol in volumes:
+            vid = vol['id']
+            meta = {target_ops.META_PLAN: plan_id,
+                    target_ops.META_SOURCE: vid,
+                    target_ops.META_KIND: self.kind}
+            step = '%s-volume' % ('copy' if self.kind == TEST else 'import')
+            _sub_event(context, operation_id, step, base.EVENT_STARTED,
+                       replication.VOLUME, vid)
+            try:
+                existing = site.find_volumes(meta)
+                if existing:
+                    imported = site.import_volume('', {}, '', None, False,
+                                                  meta)
+                else:
+                    found = site.volume.replicas([vid])
+                    host, ref = self._reference(site, plan_id, vid, found)
+                    if self.kind == TEST:
+                        copier = replica_copy.get_driver(site.site)
+                        ref = copier.copy(vid, replica_copy.copy_id(
+                            plan_id, vid))['reference']
+                    vtype = vol.get('volume_type')
+                    imported = site.import_volume(
+                        host, ref, name='drs-%s-%s' % (self.kind, vid),
+                        volume_type=mapping.get(vtype or '', vtype),
+                        bootable=bool(vol.get('bootable')), metadata=meta)
+            except Exception as e:
+                _sub_event(context, operation_id, step, base.EVENT_FAILED,
+                           replication.VOLUME, vid, base.safe_message(e))
+                raise
+            _sub_event(context, operation_id, step, base.EVENT_SUCCEEDED,
+                       replication.VOLUME, vid,
+                       'volume %s at the target' % imported['id'])
+            out[vid] = imported
+        return {'volumes': out, 'order': [v['id'] for v in volumes]}
+
+
+class CopyServerVolumes(ImportServerVolumes):
+    step = 'copy-volumes'
+    kind = TEST
+
+
+class ImportVolume(ImportServerVolumes):
+    """A protected volume of the plan (not a server's)."""
+
+    step = 'import-volume'
+
+    def _volumes(self, context, plan_id: str) -> list[dict]:
+        assert self.resource is not None  # noqa: S101
+        plan = db_api.plan_get(context, plan_id)
+        row = replication.resource_row(plan, replication.VOLUME,
+                                       self.resource['id'])
+        data = row.protect_data or {}
+        return [{'id': self.resource['id'],
+                 'volume_type': data.get('retyped_to')
+                 or data.get('volume_type'), 'bootable': False}]
+
+
+class CopyVolume(ImportVolume):
+    step = 'copy-volume'
+    kind = TEST
+
+
+class ActivateContainer(base.OperationTask):
+    """The target container, with what it holds, becomes the live one
+    (failover); a test only reads it."""
+
+    step = 'activate-container'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        _plan, site = _target(context, plan_id)
+        cont = site.object_storage.get_container(self.resource['id'])
+        return {'name': cont['name'], 'count': cont['count'],
+                'bytes': cont['bytes'], 'site': site.site_name}
+
+
+class CheckTestContainer(ActivateContainer):
+    step = 'check-container'
+
+
+# ----------------------------------------------------------------- network
+
+class CreateTestNetworks(base.OperationTask):
+    """Isolated copies of the mapped networks (same CIDRs, a router with
+    no external gateway) for the test servers."""
+
+    step = 'test-networks'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        plan, site = _target(context, plan_id)
+        mapping = (plan.mappings or {}).get('networks') or {}
+        sources: list[str] = []
+        for row in db_api.recipe_list(context, plan_id):
+            for port in row.recipe.get('ports') or []:
+                if port['network_id'] not in sources:
+                    sources.append(port['network_id'])
+        out = {}
+        for src in sources:
+            mapped = mapping.get(src)
+            if not mapped:
+                raise drv_base.DriverError(
+                    detail='network %s has no mapping to a network of '
+                    'site %s' % (src, site.site_name))
+            out[src] = site.ensure_isolated_network(
+                test_network_name(plan_id, src), site.subnets_of(mapped))
+        return out
+
+
+# ----------------------------------------------------------------- servers
+
+class PrepareServer(base.OperationTask):
+    """Key pair, security groups and ports (recorded fixed IPs) at the
+    target, for one server."""
+
+    step = 'ports'
+    kind = FAILOVER
+
+    def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
+            test_networks: dict | None = None) -> dict:
+        assert self.resource is not None  # noqa: S101
+        plan, site = _target(context, plan_id)
+        sid = self.resource['id']
+        recipe = _recipe(context, plan_id, sid)
+        mappings = plan.mappings or {}
+        key_name, created = site.ensure_keypair(recipe.get('key_pair'))
+        if created and key_name:
+            _sub_event(context, operation_id, 'created-keypair',
+                       base.EVENT_SUCCEEDED, 'OS::Nova::KeyPair', key_name,
+                       'key pair %s created at %s' % (key_name,
+                                                      site.site_name))
+        groups = site.ensure_security_groups(
+            recipe.get('security_groups') or [],
+            mappings.get('security_groups') or {})
+        ports = []
+        for port in recipe.get('ports') or []:
+            if self.kind == TEST:
+                test = (test_networks or {}).get(port['network_id'])
+                if not test:
+                    raise drv_base.DriverError(
+                        detail='no test network for network %s'
+                        % port['network_id'])
+                network_id = test['network_id']
+                fixed = [{'ip_address': ip['ip_address'],
+                          'subnet_id': site.subnet_for(ip['ip_address'],
+                                                       test['subnets'])}
+                         for ip in port.get('fixed_ips') or []]
+            else:
+                network_id = (mappings.get('networks') or {}).get(
+                    port['network_id'])
+                if not network_id:
+                    raise drv_base.DriverError(
+                        detail='network %s of port %s has no mapping' % (
+                            port['network_id'], port['id']))
+                subnets = [{'id': s.id, 'cidr': s.cidr}
+                           for s in site.subnets_of(network_id)]
+                fixed = [{'ip_address': ip['ip_address'],
+                          'subnet_id': site.subnet_for(ip['ip_address'],
+                                                       subnets)}
+                         for ip in port.get('fixed_ips') or []]
+            ports.append(site.ensure_port(
+                port_name(self.kind, plan_id, port['id']), network_id,
+                fixed, groups, 'drs plan %s, %s of server %s port %s' % (
+                    plan_id, self.kind, sid, port['id'])))
+        return {'key_name': key_name, 'ports': ports,
+                'security_groups': groups}
+
+
+class PrepareTestServer(PrepareServer):
+    step = 'test-ports'
+    kind = TEST
+
+
+class CreateServer(base.OperationTask):
+    """The server re-created from its recipe: booting from its imported
+    volume, data volumes in their recorded order, on its ports."""
+
+    step = 'create-server'
+    kind = FAILOVER
+
+    def run(self, context, plan_id: str, volumes: dict,  # type: ignore[override]
+            prepared: dict) -> dict:
+        assert self.resource is not None  # noqa: S101
+        plan, site = _target(context, plan_id)
+        sid = self.resource['id']
+        recipe = _recipe(context, plan_id, sid)
+        meta = server_meta(self.kind, plan_id, sid)
+        name = recipe['server']['name']
+        if self.kind == TEST:
+            name = 'drs-test-%s' % name
+        for server in site.find_servers(meta):
+            if server['status'] != 'ERROR':
+                return {'id': server['id'], 'name': server['name'],
+                        'adopted': True}
+            # A failed attempt: replaced, not kept beside the new one.
+            site.delete_server(server['id'])
+        mappings = plan.mappings or {}
+        flavor_name = recipe['flavor']['name']
+        flavor_name = (mappings.get('flavors') or {}).get(flavor_name,
+                                                          flavor_name)
+        flavor = site.compute.find_flavor(flavor_name)
+        if flavor is None:
+            raise drv_base.DriverError(
+                detail='flavor %s does not exist at site %s' % (
+                    flavor_name, site.site_name))
+        imported = volumes['volumes']
+        bdm = []
+        boot = recipe.get('boot_volume')
+        image_id = None
+        if boot:
+            bdm.append({'boot_index': 0, 'uuid': imported[boot['id']]['id'],
+                        'source_type': 'volume',
+                        'destination_type': 'volume',
+                        'delete_on_termination': False})
+        elif recipe.get('image'):
+            image_id = recipe['image'].get('id')
+        for vol in recipe.get('data_volumes') or []:
+            bdm.append({'boot_index': -1,
+                        'uuid': imported[vol['id']]['id'],
+                        'source_type': 'volume',
+                        'destination_type': 'volume',
+                        'delete_on_termination': False})
+        az = (recipe.get('server') or {}).get('availability_zone')
+        if az:
+            az = (mappings.get('availability_zones') or {}).get(az, az)
+        metadata = dict(recipe.get('metadata') or {}, **meta)
+        created = site.create_server(
+            name, flavor['id'], image_id, prepared.get('key_name'),
+            [p['id'] for p in prepared['ports']], bdm, metadata, az)
+        return dict(created, adopted=False)
+
+
+class CreateTestServer(CreateServer):
+    step = 'create-test-server'
+    kind = TEST
+
+
+class WaitServerActive(base.OperationTask):
+    """The re-created server is ACTIVE (the end of its recovery)."""
+
+    step = 'wait-active'
+
+    def run(self, context, plan_id: str, server: dict) -> dict:  # type: ignore[override]
+        _plan, site = _target(context, plan_id)
+        out = site.wait_server(server['id'], server['name'])
+        return dict(out, name=server['name'], active_at=time.time())
+
+
+# ---------------------------------------------------------------- finish
+
+class FinishRecovery(base.OperationTask):
+    """RTO and RPO of the operation and where everything now is."""
+
+    step = 'finish'
+    kind = FAILOVER
+
+    def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
+            cutoff: dict, **results: Any) -> dict:
+        servers = {k[len('server_active_'):]: v for k, v in results.items()
+                   if k.startswith('server_active_')}
+        volumes = {k[len('volumes_'):]: v for k, v in results.items()
+                   if k.startswith('volumes_')}
+        ports = {k[len('prepared_'):]: v for k, v in results.items()
+                 if k.startswith('prepared_')}
+        last_active = max([s['active_at'] for s in servers.values()],
+                          default=time.time())
+        rto = round(last_active - cutoff['requested_at'], 3)
+        op = db_api.operation_get(context, operation_id)
+        result = dict(op.result or {}, rto_seconds=rto,
+                      rpo_seconds=cutoff.get('rpo_seconds'),
+                      servers=servers,
+                      volumes={k: v.get('volumes') for k, v in
+                               volumes.items()},
+                      ports={k: v.get('ports') for k, v in ports.items()})
+        db_api.operation_update(context, operation_id, {'result': result})
+        if self.kind == FAILOVER:
+            plan = db_api.plan_get(context, plan_id)
+            for row in plan.resources:
+                replica = dict(row.replica or {})
+                recovered: dict[str, Any] = {'operation_id': operation_id}
+                if row.resource_type == replication.SERVER:
+                    recovered.update(
+                        server=servers.get(row.resource_id),
+                        volumes=(volumes.get(row.resource_id)
+                                 or {}).get('volumes'),
+                        ports=(ports.get(row.resource_id)
+                               or {}).get('ports'))
+                elif row.resource_type == replication.VOLUME:
+                    recovered.update(volumes=(volumes.get(
+                        row.resource_id) or {}).get('volumes'))
+                replica['recovered'] = recovered
+                db_api.protected_resource_update(
+                    context, plan_id, row.resource_type, row.resource_id,
+                    {'replica': replica})
+        return result
+
+
+class FinishTest(FinishRecovery):
+    step = 'finish-test'
+    kind = TEST
+
+
+# ------------------------------------------------------- planned migration
+
+class StopSourceServer(base.OperationTask):
+    """Planned migration: the source server stopped (not deleted)."""
+
+    step = 'stop-source'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        _plan, c = replication.plan_clients(context, plan_id)
+        source = target_ops.TargetSite(c, 'source')
+        status = source.stop_server(self.resource['id'])
+        return {'id': self.resource['id'], 'status': status,
+                'stopped_at': time.time()}
+
+
+class WaitCaughtUp(base.OperationTask):
+    """Planned migration: every replica holds what the source held when
+    its servers stopped (volumes synced after the stop, containers equal
+    at both sites)."""
+
+    step = 'wait-caught-up'
+
+    def run(self, context, plan_id: str, parameters: dict,  # type: ignore[override]
+            **stopped: Any) -> dict:
+        from oslo_config import cfg
+        plan, c = replication.plan_clients(context, plan_id)
+        since = max([s['stopped_at'] for k, s in stopped.items()
+                     if k.startswith('stopped_')], default=time.time())
+        timeout = (parameters or {}).get('sync_timeout') or \
+            cfg.CONF.recovery.catch_up_timeout
+        volume_ids = replication.plan_volume_ids(plan)
+        for row in plan.resources:
+            if row.resource_type == replication.SERVER:
+                recipe = _recipe(context, plan_id, row.resource_id)
+                volume_ids += [v['id'] for v in _recipe_volumes(recipe)
+                               if v['id'] not in volume_ids]
+        containers = [r.resource_id for r in plan.resources
+                      if r.resource_type == replication.CONTAINER]
+        deadline = time.monotonic() + timeout
+        while True:
+            found = c.driver('volume', 'target').replicas(volume_ids) \
+                if volume_ids else {}
+            behind = [v for v in volume_ids
+                      if not (found.get(v) or {}).get('last_sync_at')
+                      or found[v]['last_sync_at'] < since]
+            if containers:
+                st = c.driver('object_storage', 'source').replication_status(
+                    containers, c.driver('object_storage', 'target'))
+                behind += [n for n in containers
+                           if not (st.get(n) or {}).get('in_sync')]
+            if not behind:
+                return {'caught_up_at': time.time(), 'since': since}
+            if time.monotonic() > deadline:
+                raise drv_base.DriverError(
+                    detail='replicas not caught up %ss after the source '
+                    'stopped: %s' % (timeout, ', '.join(behind)))
+            time.sleep(2)
+
+
+# ------------------------------------------------------------ cleanup_test
+
+class CleanupTestServer(base.OperationTask):
+    """One server's test copy: server, ports, volumes and replica copies."""
+
+    step = 'cleanup-server'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        _plan, site = _target(context, plan_id)
+        sid = self.resource['id']
+        gone: dict[str, list] = {'servers': [], 'ports': [], 'volumes': []}
+        for server in site.find_servers(server_meta(TEST, plan_id, sid)):
+            site.delete_server(server['id'])
+            gone['servers'].append(server['id'])
+        try:
+            recipe = _recipe(context, plan_id, sid)
+        except drv_base.DriverError:
+            recipe = {}
+        for port in recipe.get('ports') or []:
+            found = site.find_port(port_name(TEST, plan_id, port['id']))
+            if found is not None:
+                site.delete_port(found.id)
+                gone['ports'].append(found.id)
+        for vol in _recipe_volumes(recipe):
+            gone['volumes'] += _delete_test_volume(site, plan_id, vol['id'])
+        return gone
+
+
+def _delete_test_volume(site, plan_id: str, vid: str) -> list[str]:
+    meta = {target_ops.META_PLAN: plan_id, target_ops.META_SOURCE: vid,
+            target_ops.META_KIND: TEST}
+    gone = []
+    for service in (False, True):
+        for vol in site.find_volumes(meta, service=service):
+            site.delete_volume(vol.id, service=service)
+            gone.append(vol.id)
+    try:
+        copier = replica_copy.get_driver(site.site)
+        copier.delete(replica_copy.copy_id(plan_id, vid))
+    except drv_base.DriverError:
+        pass
+    return gone
+
+
+class CleanupTestVolume(base.OperationTask):
+    step = 'cleanup-volume'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        _plan, site = _target(context, plan_id)
+        return {'volumes': _delete_test_volume(site, plan_id,
+                                               self.resource['id'])}
+
+
+class CleanupTestLeftovers(base.OperationTask):
+    """Anything else a test of this plan made at the target, found by its
+    metadata and names: servers, ports, volumes, the isolated networks,
+    the key pairs it created."""
+
+    step = 'cleanup-leftovers'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        plan, site = _target(context, plan_id)
+        meta = {target_ops.META_PLAN: plan_id, target_ops.META_KIND: TEST}
+        gone: dict[str, list] = {'servers': [], 'ports': [], 'volumes': [],
+                                 'networks': [], 'keypairs': []}
+        for server in site.find_servers(meta):
+            site.delete_server(server['id'])
+            gone['servers'].append(server['id'])
+        for port in site.ports_named(port_prefix(TEST, plan_id)):
+            site.delete_port(port.id)
+            gone['ports'].append(port.id)
+        for service in (False, True):
+            for vol in site.find_volumes(meta, service=service):
+                site.delete_volume(vol.id, service=service)
+                gone['volumes'].append(vol.id)
+        sources = set()
+        for row in db_api.recipe_list(context, plan_id):
+            for port in row.recipe.get('ports') or []:
+                sources.add(port['network_id'])
+        for src in sorted(sources):
+            gone['networks'] += site.delete_isolated_network(
+                test_network_name(plan_id, src))
+        # Key pairs a test created (recorded as events when created),
+        # unless a server at the site still uses them.
+        in_use = {s.get('key_name') for s in
+                  site.compute.list_servers().values()}
+        for op in db_api.operation_list(context, filters={
+                'plan_id': plan_id, 'action': 'test_failover'}):
+            for ev in db_api.event_list(context, op.id):
+                if ev.step == 'created-keypair' and \
+                        ev.resource_id not in in_use and \
+                        ev.resource_id not in gone['keypairs']:
+                    site.delete_keypair(ev.resource_id)
+                    gone['keypairs'].append(ev.resource_id)
+        return gone
+
+
+class ClearTestActive(base.OperationTask):
+    step = 'clear-test-active'
+
+    def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
+            **gone: Any) -> dict:
+        db_api.plan_update(context, plan_id, {'test_active': False},
+                           require_idle=False)
+        result = {'removed': gone}
+        db_api.operation_update(context, operation_id, {'result': result})
+        return result

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+import time
+
 from drsclient import exceptions
 from drsclient.v1 import base
+
+Callback = Callable[[dict, 'dict | None'], None]
 
 #: Statuses after which an operation never changes.
 TERMINAL = ('succeeded', 'failed', 'cancelled')
@@ -48,17 +53,16 @@ class OperationManager(base.Manager):
                               None)['operation']
 
     def wait(self, operation_id: str, timeout: float = 3600,
-             interval: float = 2.0, callback=None, events: bool = False,
-             clock=None, sleep=None) -> dict:
+             interval: float = 2.0, callback: Callback | None = None,
+             events: bool = False,
+             clock: Callable[[], float] = time.monotonic,
+             sleep: Callable[[float], None] = time.sleep) -> dict:
         """Poll the operation until it ends; returns its last state.
 
         ``callback(operation, last_event)`` is called after every poll
         (``last_event`` is the newest event when ``events`` is true, else
         None). Raises :class:`WaitTimeout` after ``timeout`` seconds.
         """
-        import time
-        clock = clock or time.monotonic
-        sleep = sleep or time.sleep
         deadline = clock() + timeout
         while True:
             op = self.get(operation_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from osc_lib.cli import format_columns
@@ -36,7 +37,7 @@ def parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 
 def columns_and_data(item: dict, columns: tuple[str, ...],
-                     formatters: dict[str, type] | None = None
+                     formatters: Mapping[str, type] | None = None
                      ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     """``(columns, values)`` for a ShowOne, with formatted columns."""
     formatters = formatters or {}
@@ -56,7 +57,7 @@ def headers(columns: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def row(item: dict, columns: tuple[str, ...],
-        formatters: dict[str, type] | None = None) -> tuple[Any, ...]:
+        formatters: Mapping[str, type] | None = None) -> tuple[Any, ...]:
     return columns_and_data(item, columns, formatters)[1]
 
 

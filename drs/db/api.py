@@ -19,8 +19,41 @@ from drs.common import timeutils
 from drs.db import models
 from drs import exception
 
+
+
+
+def sqlite_immediate_transactions(engine: sa.engine.Engine) -> None:
+    """Make every transaction on a SQLite engine ``BEGIN IMMEDIATE``.
+
+    SQLite lets one connection write at a time. A deferred transaction
+    that reads and then writes (a compare-and-swap, TaskFlow saving an
+    atom) fails at once with "database is locked" when another
+    connection wrote meanwhile; taking the write lock at BEGIN makes the
+    others wait for it instead (up to the driver's busy timeout). Used
+    by every drs process on SQLite, through oslo.db's
+    ``append_on_engine_create`` (see below).
+    """
+    if engine.dialect.name != 'sqlite':
+        return
+
+    def _begin_immediate(conn):
+        if 'in_transaction' not in conn.info:
+            conn.exec_driver_sql('BEGIN IMMEDIATE')
+            conn.info['in_transaction'] = True
+
+    # Run before oslo.db's own listener, which emits a plain (deferred)
+    # BEGIN unless it finds the marker set here.
+    existing = list(engine.dispatch.begin)
+    for fn in existing:
+        sa.event.remove(engine, 'begin', fn)
+    sa.event.listen(engine, 'begin', _begin_immediate)
+    for fn in existing:
+        sa.event.listen(engine, 'begin', fn)
+
+
 main_context_manager = enginefacade.transaction_context()
 main_context_manager.configure(sqlite_fk=True)
+main_context_manager.append_on_engine_create(sqlite_immediate_transactions)
 
 reader = main_context_manager.reader
 writer = main_context_manager.writer
@@ -264,6 +297,60 @@ def _check_idle(plan: models.Plan, allowed_statuses: tuple[str, ...] | None,
                 what, ', '.join(allowed_statuses)))
 
 
+@oslo_db_api.retry_on_deadlock
+@writer
+def protected_resource_update(context, plan_id: str, resource_type: str,
+                              resource_id: str,
+                              values: dict) -> models.ProtectedResource:
+    """Replication state, lag, replica and protect data of a resource."""
+    row = context.session.scalars(
+        sa.select(models.ProtectedResource).where(
+            models.ProtectedResource.plan_id == plan_id,
+            models.ProtectedResource.resource_type == resource_type,
+            models.ProtectedResource.resource_id == resource_id)
+    ).one_or_none()
+    if row is None:
+        raise exception.NotFound(
+            '%s %s is not in plan %s' % (resource_type, resource_id,
+                                        plan_id))
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = timeutils.utcnow()
+    context.session.flush()
+    return row
+
+
+@oslo_db_api.retry_on_deadlock
+@writer
+def recipe_save(context, plan_id: str, resource_id: str,
+                recipe: dict) -> models.RecoveryRecipe:
+    """Create or replace the recovery recipe of a server of a plan."""
+    row = context.session.scalars(
+        sa.select(models.RecoveryRecipe).where(
+            models.RecoveryRecipe.plan_id == plan_id,
+            models.RecoveryRecipe.resource_id == resource_id)
+    ).one_or_none()
+    if row is None:
+        row = models.RecoveryRecipe(id=_new_id(), plan_id=plan_id,
+                                    resource_id=resource_id)
+        context.session.add(row)
+    row.recipe = recipe
+    row.captured_at = timeutils.utcnow()
+    context.session.flush()
+    return row
+
+
+@oslo_db_api.retry_on_deadlock
+@writer
+def recipe_delete(context, plan_id: str,
+                  resource_id: str | None = None) -> int:
+    stmt = sa.delete(models.RecoveryRecipe).where(
+        models.RecoveryRecipe.plan_id == plan_id)
+    if resource_id is not None:
+        stmt = stmt.where(models.RecoveryRecipe.resource_id == resource_id)
+    return context.session.execute(stmt).rowcount
+
+
 @reader
 def recipe_list(context, plan_id: str) -> list[models.RecoveryRecipe]:
     return list(context.session.scalars(
@@ -451,18 +538,21 @@ def operation_finish(context, operation_id: str, event: str,
 
 @oslo_db_api.retry_on_deadlock
 @writer
-def plan_replication_event(context, plan_id: str, event: str) -> str:
+def plan_replication_event(context, plan_id: str, event: str,
+                           operation_id: str | None = None) -> str:
     """``degrade`` / ``recover`` from the sweep; returns the new status.
 
-    Not applied while an operation holds the plan, nor where the state
-    machine has no such transition (an unchanged status is returned).
+    Not applied while an operation holds the plan (unless it is
+    ``operation_id``: a ``sync`` operation, which runs beside the plan's
+    state), nor where the state machine has no such transition (an
+    unchanged status is returned).
     """
     plan = context.session.scalars(
         sa.select(models.Plan).where(models.Plan.id == plan_id)
         .with_for_update()).one_or_none()
     if plan is None:
         raise exception.PlanNotFound(plan=plan_id)
-    if plan.current_operation_id is None:
+    if plan.current_operation_id in (None, operation_id):
         try:
             plan.status = states.plan_next(plan.status, event)
         except states.InvalidTransition:

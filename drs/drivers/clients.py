@@ -170,9 +170,9 @@ def delete_trust(trust_id: str | None, user_auth=None) -> bool:
 def driver_class(kind: str, name: str | None = None) -> type:
     """The driver class of ``kind`` (volume, ...) named in [drivers]."""
     name = name or getattr(CONF.drivers, kind)
-    manager = stevedore.DriverManager(_KINDS[kind], name,
-                                      invoke_on_load=False)
-    return manager.driver
+    manager: stevedore.DriverManager = stevedore.DriverManager(
+        _KINDS[kind], name, invoke_on_load=False)
+    return manager.driver  # type: ignore[return-value]
 
 
 def get_driver(kind: str, site: Any, session: ks_session.Session,

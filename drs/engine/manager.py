@@ -73,8 +73,14 @@ class EngineManager:
         def recover_stuck_operations():
             self.recover_stuck_operations()
 
-        self._periodic = periodics.PeriodicWorker(
-            [(recover_stuck_operations, None, None)])
+        callables = [(recover_stuck_operations, None, None)]
+        if CONF.protection.sync_interval:
+            @periodics.periodic(spacing=CONF.protection.sync_interval)
+            def replication_sweep():
+                self.replication_sweep()
+
+            callables.append((replication_sweep, None, None))
+        self._periodic = periodics.PeriodicWorker(callables)
         self._spawn(self._periodic.start, 'drs-periodic')
         self._spawn(self.take_unfinished, 'drs-startup-scan')
         LOG.info('Engine worker %(w)s of %(host)s started (%(mode)s)',
@@ -159,6 +165,16 @@ class EngineManager:
                           'stuck-operation recovery tries again later')
 
     # ------------------------------------------------------ periodic tasks
+
+    def replication_sweep(self) -> None:
+        """Recipes, lag and RPO of every protected plan (periodic)."""
+        from drs.engine import replication
+        try:
+            count = replication.sweep(drs_context.get_admin_context())
+        except Exception:
+            LOG.exception('Replication sweep failed')
+            return
+        LOG.debug('Replication sweep: %d plan(s) measured', count)
 
     def recover_stuck_operations(self) -> None:
         """Re-post unfinished operations nothing is running any more.

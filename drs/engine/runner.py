@@ -24,6 +24,10 @@ from drs.db import api as db_api
 from drs.engine import claims
 from drs.engine import flows
 from drs.engine.flows import flow_utils
+# Registers the protect, unprotect, sync and preflight flows.
+from drs.engine.flows import protection as _protection_flows  # noqa: F401
+# Registers the failover, planned migration, test and cleanup flows.
+from drs.engine.flows import recovery as _recovery_flows  # noqa: F401
 from drs.engine import listeners
 from drs.engine import persistence
 from drs.engine.tasks import base as task_base

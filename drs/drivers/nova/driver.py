@@ -10,6 +10,7 @@ from typing import Any
 
 from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import exceptions as ks_exc
+import novaclient
 from novaclient import api_versions
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
@@ -58,7 +59,7 @@ class NovaComputeDriver(base.ComputeDriver):
             version = cinder_driver.negotiate(
                 self._adapter(sess, 'compute'),
                 CONF.drivers.nova_max_microversion, '2.1')
-            version = min(version, api_versions.API_MAX_VERSION.get_string(),
+            version = min(version, novaclient.API_MAX_VERSION.get_string(),
                           key=lambda v: tuple(int(x) for x in v.split('.')))
             self._clients[key] = nova_client.Client(
                 version, session=sess, **self.adapter_kwargs('compute'))

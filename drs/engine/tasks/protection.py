@@ -1,0 +1,290 @@
+"""Tasks of the protect, unprotect, sync and preflight flows.
+
+Each task acts on one resource of the plan (``resource``) or on the
+plan; it re-reads the plan from the database and builds its drivers from
+the plan's trust (:mod:`drs.engine.replication`), so the flow store holds
+only ids and plain dicts. Every ``run`` is idempotent: protecting what is
+protected already changes nothing.
+"""
+
+from typing import Any
+
+from oslo_log import log
+
+from drs.db import api as db_api
+from drs.drivers import base as drv_base
+from drs.engine import replication
+from drs.engine.tasks import base
+
+LOG = log.getLogger(__name__)
+
+
+class CheckResource(base.OperationTask):
+    """The resource exists in the plan's project at the source site."""
+
+    step = 'check'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        return replication.check_exists(context, plan_id, self.resource)
+
+
+class ProtectVolume(base.OperationTask):
+    """A replicated type (or a retype into the mapped one)."""
+
+    step = 'protect-volume'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        plan, c = replication.plan_clients(context, plan_id)
+        rid = self.resource['id']
+        row = replication.resource_row(plan, replication.VOLUME, rid)
+        data = dict(row.protect_data or {})
+        if not data.get('mode'):
+            data = replication.protect_volume(c, plan, rid,
+                                              'volume %s' % rid)
+        db_api.protected_resource_update(
+            context, plan_id, replication.VOLUME, rid,
+            {'protect_data': data,
+             'replication_state': drv_base.STATE_REPLICATING,
+             'replica': {'site': c.sites['target'].get('name'),
+                         'kind': 'cinder-%s' % data['mode']}})
+        return data
+
+    def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        _plan, c = replication.plan_clients(context, plan_id)
+        replication.unprotect_volume(c, self.resource['id'], result or {})
+        db_api.protected_resource_update(
+            context, plan_id, replication.VOLUME, self.resource['id'],
+            {'protect_data': {}, 'replica': {},
+             'replication_state': drv_base.STATE_UNPROTECTED})
+
+
+class CaptureRecipe(base.OperationTask):
+    """The server's recovery recipe, saved in the plan."""
+
+    step = 'capture-recipe'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        recipe = replication.capture_recipe(context, plan_id,
+                                            self.resource['id'])
+        return {'server_id': self.resource['id'],
+                'volume_ids': replication.recipe_volume_ids(recipe)}
+
+
+class ProtectServerVolumes(base.OperationTask):
+    """The server's boot and data volumes, protected with it."""
+
+    step = 'protect-server-volumes'
+
+    def run(self, context, plan_id: str, recipe: dict) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        plan, c = replication.plan_clients(context, plan_id)
+        sid = self.resource['id']
+        row = replication.resource_row(plan, replication.SERVER, sid)
+        data = dict(row.protect_data or {})
+        volumes = dict(data.get('volumes') or {})
+        for vid in recipe['volume_ids']:
+            if vid not in volumes:
+                volumes[vid] = replication.protect_volume(
+                    c, plan, vid, 'server %s' % sid)
+                # Saved after each volume: a resumed run does not retype
+                # twice, an undo restores exactly what was changed.
+                data['volumes'] = volumes
+                db_api.protected_resource_update(
+                    context, plan_id, replication.SERVER, sid,
+                    {'protect_data': data})
+        data['volumes'] = volumes
+        db_api.protected_resource_update(
+            context, plan_id, replication.SERVER, sid,
+            {'protect_data': data,
+             'replication_state': drv_base.STATE_REPLICATING,
+             'replica': {'site': c.sites['target'].get('name'),
+                         'kind': 'recipe+volumes',
+                         'volumes': {v: {} for v in volumes}}})
+        return data
+
+    def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        _plan, c = replication.plan_clients(context, plan_id)
+        for vid, vdata in ((result or {}).get('volumes') or {}).items():
+            replication.unprotect_volume(c, vid, vdata)
+        db_api.protected_resource_update(
+            context, plan_id, replication.SERVER, self.resource['id'],
+            {'protect_data': {}, 'replica': {},
+             'replication_state': drv_base.STATE_UNPROTECTED})
+        db_api.recipe_delete(context, plan_id, self.resource['id'])
+
+
+class ProtectContainer(base.OperationTask):
+    """Container sync (or RGW multisite) to the target site."""
+
+    step = 'protect-container'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        _plan, c = replication.plan_clients(context, plan_id)
+        name = self.resource['id']
+        out = c.driver('object_storage', 'source').protect_container(
+            name, c.driver('object_storage', 'target'))
+        data = dict(out['protect_data'],
+                    protected_at=replication._now())
+        db_api.protected_resource_update(
+            context, plan_id, replication.CONTAINER, name,
+            {'protect_data': data, 'replica': out['replica'],
+             'replication_state': drv_base.STATE_REPLICATING})
+        return data
+
+    def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        _plan, c = replication.plan_clients(context, plan_id)
+        c.driver('object_storage', 'source').unprotect_container(
+            self.resource['id'], result or {})
+        db_api.protected_resource_update(
+            context, plan_id, replication.CONTAINER, self.resource['id'],
+            {'protect_data': {}, 'replica': {},
+             'replication_state': drv_base.STATE_UNPROTECTED})
+
+
+class ProtectGroup(base.OperationTask):
+    """Tiramisu group replication over the plan's volumes, if asked."""
+
+    step = 'protect-group'
+
+    def run(self, context, plan_id: str) -> dict | None:  # type: ignore[override]
+        return replication.protect_group(context, plan_id)
+
+    def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
+        if result:
+            _plan, c = replication.plan_clients(context, plan_id)
+            c.driver('volume', 'source').disable_group_replication(
+                result['id'])
+
+
+class RefreshRecipe(base.OperationTask):
+    """Re-capture a protected server's recipe."""
+
+    step = 'refresh-recipe'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        recipe = replication.capture_recipe(context, plan_id,
+                                            self.resource['id'])
+        return {'server_id': self.resource['id'],
+                'volume_ids': replication.recipe_volume_ids(recipe)}
+
+
+class MeasureReplication(base.OperationTask):
+    """Every resource's lag and the plan's RPO, from list calls."""
+
+    step = 'measure-replication'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        return replication.measure(context, plan_id)
+
+
+class ApplyRpo(base.OperationTask):
+    """protected <-> degraded by the achieved RPO; the operation result."""
+
+    step = 'apply-rpo'
+
+    def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
+            replication_figures: dict) -> dict:
+        status = replication.apply_rpo(context, plan_id,
+                                       replication_figures,
+                                       operation_id=operation_id)
+        result = dict(replication_figures, plan_status=status)
+        db_api.operation_update(context, operation_id, {'result': result})
+        return result
+
+
+class RecordProtection(base.OperationTask):
+    """The protect operation's result: what was protected and the lag."""
+
+    step = 'record-protection'
+
+    def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
+            replication_figures: dict) -> dict:
+        db_api.operation_update(context, operation_id,
+                                {'result': replication_figures})
+        return replication_figures
+
+
+class PreflightResource(base.OperationTask):
+    """Read-only checks of one resource at the target site."""
+
+    step = 'preflight'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        return replication.preflight_resource(context, plan_id,
+                                              self.resource)
+
+
+class PreflightReport(base.OperationTask):
+    """Quota shortfalls for the whole plan, and the findings report."""
+
+    step = 'preflight-report'
+
+    def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
+            **checks: Any) -> dict:
+        findings: list[dict] = []
+        needs: dict[str, int] = {}
+        for name in sorted(checks):
+            if not name.startswith('preflight_'):
+                continue
+            check = checks[name] or {}
+            findings.extend(check.get('findings') or [])
+            for key, value in (check.get('needs') or {}).items():
+                needs[key] = needs.get(key, 0) + int(value)
+        findings.extend(replication.preflight_quotas(context, plan_id,
+                                                     needs))
+        result = {'findings': findings, 'needs': needs,
+                  'ok': not any(f['severity'] == 'error'
+                                for f in findings)}
+        db_api.operation_update(context, operation_id, {'result': result})
+        return result
+
+
+class UnprotectResource(base.OperationTask):
+    """Undo what protect set up for one resource; delete no data."""
+
+    step = 'unprotect'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        plan, c = replication.plan_clients(context, plan_id)
+        rtype, rid = self.resource['type'], self.resource['id']
+        row = replication.resource_row(plan, rtype, rid)
+        data = dict(row.protect_data or {})
+        group = data.get('group') or {}
+        if group.get('id'):
+            c.driver('volume', 'source').disable_group_replication(
+                group['id'])
+        if rtype == replication.VOLUME:
+            replication.unprotect_volume(c, rid, data)
+        elif rtype == replication.SERVER:
+            for vid, vdata in (data.get('volumes') or {}).items():
+                replication.unprotect_volume(c, vid, vdata)
+            db_api.recipe_delete(context, plan_id, rid)
+        elif rtype == replication.CONTAINER and data:
+            c.driver('object_storage', 'source').unprotect_container(
+                rid, data)
+        db_api.protected_resource_update(
+            context, plan_id, rtype, rid,
+            {'protect_data': {}, 'replica': {}, 'lag_seconds': None,
+             'replication_state': drv_base.STATE_UNPROTECTED})
+        return {'type': rtype, 'id': rid, 'undone': sorted(data)}
+
+
+class ClearPlanReplication(base.OperationTask):
+    """The plan's replication figures, cleared once unprotected."""
+
+    step = 'clear-replication'
+
+    def run(self, context, plan_id: str) -> None:  # type: ignore[override]
+        db_api.plan_update(context, plan_id,
+                           {'rpo_seconds_achieved': None},
+                           require_idle=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cliff import columns as cliff_columns
 from osc_lib.command import command
 from osc_lib import exceptions as osc_exc
 
@@ -21,7 +22,42 @@ LIST_COLUMNS = ('id', 'name', 'status', 'source_site', 'target_site',
 LONG_COLUMNS = LIST_COLUMNS + ('rpo_seconds', 'rpo_seconds_achieved',
                                'last_sync_at', 'test_active', 'reversed',
                                'project_id')
-FORMATTERS = {'resources': common.LIST_DICT, 'mappings': common.DICT,
+
+
+class ResourcesColumn(cliff_columns.FormattableColumn[list]):
+    """One line per resource: type, id, tier and replication state."""
+
+    def human_readable(self) -> str:
+        lines = []
+        for res in self._value or []:
+            state = (res.get('replication') or {}).get('state')
+            extra = ['tier %s' % res.get('tier')]
+            if state:
+                extra.append(state)
+            lines.append('%s %s (%s)' % (res.get('type'), res.get('id'),
+                                         ', '.join(extra)))
+        return '\n'.join(lines)
+
+    def machine_readable(self) -> list:
+        return list(self._value or [])
+
+
+class MappingsColumn(cliff_columns.FormattableColumn[dict]):
+    """One line per mapping kind that maps something."""
+
+    def human_readable(self) -> str:
+        lines = []
+        for kind, pairs in sorted((self._value or {}).items()):
+            if pairs:
+                lines.append('%s: %s' % (kind, ', '.join(
+                    '%s=%s' % kv for kv in sorted(pairs.items()))))
+        return '\n'.join(lines)
+
+    def machine_readable(self) -> dict:
+        return dict(self._value or {})
+
+
+FORMATTERS = {'resources': ResourcesColumn, 'mappings': MappingsColumn,
               'options': common.DICT}
 
 # option dest -> mapping kind

@@ -29,9 +29,10 @@ def elapsed(seconds: float) -> str:
 
 
 def _resource(event: dict | None, current: str | None) -> str | None:
-    if not event or not event.get('resource'):
+    """The resource of the newest event, when it is the current step's."""
+    if not event or not event.get('resource') or not current:
         return None
-    if current and event.get('step') and event['step'] != current:
+    if event.get('step') != current:
         return None
     res = event['resource']
     return '%s %s' % (res.get('type') or '?', res.get('id') or '?')

@@ -5,6 +5,8 @@ The Compute API microversion is negotiated: the lower of
 (2.47+ embeds the flavor, 2.26+ shows tags, 2.71+ the server groups).
 """
 
+import base64
+import binascii
 import hashlib
 from typing import Any
 
@@ -27,10 +29,18 @@ USER_DATA = 'OS-EXT-SRV-ATTR:user_data'
 
 
 def user_data_hash(user_data: str | None) -> str | None:
-    """The only form in which user data is kept: its SHA-256."""
+    """The only form in which user data is kept: its SHA-256.
+
+    Nova returns user data base64-encoded; the hash is of the bytes the
+    server was given.
+    """
     if user_data is None:
         return None
-    return hashlib.sha256(user_data.encode()).hexdigest()
+    try:
+        raw = base64.b64decode(user_data, validate=True)
+    except (binascii.Error, ValueError):
+        raw = user_data.encode()
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _device_key(device: str | None) -> tuple[int, str]:

@@ -114,14 +114,18 @@ def parse_sync_status(data: Any) -> dict[str, Any]:
                 'detail': 'no sync status'}
     behind = 0
     sources = data.get('sources') if isinstance(data, dict) else None
+    if isinstance(data, dict) and 'sources' in data and not sources:
+        return {'in_sync': False, 'behind_shards': None,
+                'detail': 'the bucket syncs from no zone'}
     for source in sources or []:
-        status = source.get('status') or {}
-        behind += len(status.get('behind_shards') or
-                      source.get('behind_shards') or [])
-        if source.get('status') == 'disabled':
+        status = source.get('status')
+        if status == 'disabled':
             return {'in_sync': False, 'behind_shards': None,
                     'detail': 'sync disabled from zone %s'
                     % source.get('source_zone')}
+        shards = (status.get('behind_shards')
+                  if isinstance(status, dict) else None)
+        behind += len(shards or source.get('behind_shards') or [])
     if isinstance(data, dict) and 'behind_shards' in data:
         behind += len(data.get('behind_shards') or [])
     return {'in_sync': behind == 0, 'behind_shards': behind,

@@ -1,0 +1,451 @@
+"""Unit tests of the drivers (the clients are mocked here; the
+integration tests run them against the test cloud)."""
+
+import base64
+import hashlib
+from unittest import mock
+
+import pytest
+import requests_mock
+from swiftclient import exceptions as swift_exc
+
+from drs.drivers import base
+from drs.drivers.cinder import driver as cinder_driver
+from drs.drivers import clients
+from drs.drivers.nova import driver as nova_driver
+from drs.drivers.rgw import driver as rgw_driver
+from drs.drivers.swift import driver as swift_driver
+
+SITE = {'name': 'site-a', 'region_name': 'RegionOne', 'interface': 'public',
+        'endpoint_overrides': {}}
+
+
+@pytest.fixture(autouse=True)
+def _conf(conf):
+    conf.config(group='drivers', page_size=2, wait_timeout=5)
+    return conf
+
+
+# ----------------------------------------------------------------- loading
+
+@pytest.mark.parametrize('kind,name,cls', [
+    ('volume', 'cinder', cinder_driver.CinderVolumeDriver),
+    ('object_storage', 'swift', swift_driver.SwiftObjectStorageDriver),
+    ('object_storage', 'rgw', rgw_driver.RgwObjectStorageDriver),
+    ('compute', 'nova', nova_driver.NovaComputeDriver),
+])
+def test_drivers_load_by_entry_point(kind, name, cls):
+    assert clients.driver_class(kind, name) is cls
+
+
+def test_default_drivers_from_options():
+    assert clients.driver_class('network').__name__ == \
+        'NeutronNetworkDriver'
+    assert issubclass(clients.driver_class('volume'), base.VolumeDriver)
+
+
+def test_trust_session_needs_a_trust():
+    with pytest.raises(clients.TrustError) as e:
+        clients.trust_session(SITE, None)
+    assert 'no trust' in str(e.value)
+
+
+def test_trust_session_is_trust_scoped(conf):
+    conf.config(group='service_auth', auth_type='password')
+    captured = {}
+
+    def load(conf_, group, **kw):
+        captured.update(kw)
+        return mock.Mock()
+    with mock.patch.object(clients.ks_loading, 'load_auth_from_conf_options',
+                           side_effect=load):
+        clients.trust_session(dict(SITE, auth_url='http://ks:5000/v3'),
+                              'trust-1')
+    assert captured['trust_id'] == 'trust-1'
+    assert captured['auth_url'] == 'http://ks:5000/v3'
+    # No other scope than the trust.
+    assert captured['project_id'] is None
+    assert captured['project_name'] is None
+    assert captured['domain_id'] is None
+
+
+def test_create_trust_delegates_roles_with_impersonation(conf):
+    conf.config(group='service_auth', auth_type='password')
+    service = mock.Mock()
+    service.get_user_id.return_value = 'drs-user'
+    identity = mock.Mock()
+    identity.trusts.create.return_value = mock.Mock(id='t-1')
+    with mock.patch.object(clients, 'service_session',
+                           return_value=service), \
+            mock.patch.object(clients, '_identity_client',
+                              return_value=identity):
+        trust = clients.create_trust(mock.Mock(), 'u-1', 'p-1',
+                                     ['member', 'reader', 'member'])
+    assert trust == 't-1'
+    identity.trusts.create.assert_called_once_with(
+        trustor_user='u-1', trustee_user='drs-user', project='p-1',
+        role_names=['member', 'reader'], impersonation=True)
+
+
+def test_delete_trust_falls_back_to_service_and_never_raises(conf):
+    conf.config(group='service_auth', auth_type='password')
+    calls = []
+
+    def identity(sess):
+        client = mock.Mock()
+        client.trusts.delete.side_effect = RuntimeError('forbidden')
+        calls.append(sess)
+        return client
+    with mock.patch.object(clients, 'service_session',
+                           return_value='svc'), \
+            mock.patch.object(clients, '_identity_client',
+                              side_effect=identity):
+        assert clients.delete_trust('t-1', user_auth=mock.Mock()) is False
+    assert len(calls) == 2 and calls[1] == 'svc'
+    assert clients.delete_trust(None) is True
+
+
+# ------------------------------------------------------------------ cinder
+
+def test_microversion_negotiated_down_to_the_server():
+    adapter = mock.Mock()
+    adapter.get_endpoint_data.return_value = mock.Mock(
+        max_microversion=(3, 60))
+    assert cinder_driver.negotiate(adapter, '3.71', '3.0') == '3.60'
+    adapter.get_endpoint_data.return_value = mock.Mock(
+        max_microversion=(3, 80))
+    assert cinder_driver.negotiate(adapter, '3.71', '3.0') == '3.71'
+    adapter.get_endpoint_data.side_effect = RuntimeError('no discovery')
+    assert cinder_driver.negotiate(adapter, '3.71', '3.0') == '3.0'
+
+
+def _volume(**kw):
+    values = dict(id='v1', name='v', status='available', size=1,
+                  volume_type='standard', replication_status='disabled',
+                  group_id=None, bootable='false', availability_zone='nova',
+                  attachments=[])
+    values.update(kw)
+    return mock.Mock(**values)
+
+
+def _cinder(client):
+    drv = cinder_driver.CinderVolumeDriver(SITE, mock.Mock(), mock.Mock())
+    drv._clients = {'tenant': client, 'service': client}
+    return drv
+
+
+def test_get_volume_not_found_names_it():
+    from cinderclient import exceptions as cinder_exc
+    client = mock.Mock()
+    client.volumes.get.side_effect = cinder_exc.NotFound(404)
+    drv = _cinder(client)
+    drv.session.get_project_id.return_value = 'p-1'
+    with pytest.raises(base.ResourceNotFound) as e:
+        drv.get_volume('v-9')
+    assert 'v-9' in str(e.value) and 'p-1' in str(e.value)
+
+
+def test_list_volumes_pages():
+    client = mock.Mock()
+    client.volumes.list.side_effect = [
+        [_volume(id='a'), _volume(id='b')], [_volume(id='c')]]
+    assert [v['id'] for v in _cinder(client).list_volumes()] == [
+        'a', 'b', 'c']
+    assert client.volumes.list.call_args_list[1].kwargs['marker'] == 'b'
+
+
+def test_retype_waits_and_checks():
+    client = mock.Mock()
+    client.volumes.get.side_effect = [
+        _volume(), _volume(status='retyping'),
+        _volume(volume_type='replicated')]
+    with mock.patch('time.sleep'):
+        vol = _cinder(client).retype('v1', 'replicated')
+    client.volumes.retype.assert_called_once_with('v1', 'replicated',
+                                                  'on-demand')
+    assert vol['volume_type'] == 'replicated'
+
+
+def test_retype_noop_when_already_of_type():
+    client = mock.Mock()
+    client.volumes.get.return_value = _volume(volume_type='replicated')
+    _cinder(client).retype('v1', 'replicated')
+    client.volumes.retype.assert_not_called()
+
+
+def test_volume_types_replicated_flag():
+    client = mock.Mock()
+    rep = mock.Mock(id='t2', extra_specs={'replication_enabled':
+                                          '<is> True'})
+    rep.name = 'replicated'
+    std = mock.Mock(id='t1', extra_specs={})
+    std.name = 'standard'
+    client.volume_types.list.return_value = [std, rep]
+    drv = _cinder(client)
+    assert drv.get_volume_type('replicated')['replicated'] is True
+    assert drv.get_volume_type('t1')['replicated'] is False
+    assert drv.get_volume_type('nope') is None
+
+
+def test_replicas_from_manageable_list_one_call_per_page():
+    client = mock.Mock()
+    pool = mock.Mock()
+    pool.name = 'site-b@file#file'
+    client.pools.list.return_value = [pool]
+
+    def entry(name, extra):
+        return mock.Mock(reference={'source-name': name}, size=1,
+                         safe_to_manage=True, extra_info=extra)
+    client.volumes.list_manageable.side_effect = [
+        [entry('replica-v1', {'source_volume_id': 'v1',
+                              'last_sync_at': '1000.5'}),
+         entry('volume-x', None)],
+        [entry('replica-v2', {'last_sync_at': 'None'})]]
+    found = _cinder(client).replicas(['v1', 'v2', 'v3'])
+    assert found['v1']['last_sync_at'] == 1000.5
+    assert found['v2']['last_sync_at'] is None
+    assert 'v3' not in found
+    assert client.volumes.list_manageable.call_count == 2
+    assert client.volumes.list_manageable.call_args_list[1].kwargs[
+        'offset'] == 2
+
+
+def test_quota_from_limits():
+    client = mock.Mock()
+
+    def lim(name, value):
+        m = mock.Mock(value=value)
+        m.name = name
+        return m
+    client.limits.get.return_value = mock.Mock(absolute=[
+        lim('maxTotalVolumes', 10), lim('totalVolumesUsed', 4),
+        lim('maxTotalVolumeGigabytes', 100),
+        lim('totalGigabytesUsed', 7)])
+    assert _cinder(client).quota() == {
+        'volumes': {'limit': 10, 'in_use': 4},
+        'gigabytes': {'limit': 100, 'in_use': 7}}
+
+
+# ------------------------------------------------------------------- swift
+
+INFO_A = {'container_sync': {'realms': {'TESTCLOUD': {'clusters': {
+    'SITE-A': {'current': True}, 'SITE-B': {}}}}}}
+INFO_B = {'container_sync': {'realms': {'TESTCLOUD': {'clusters': {
+    'SITE-A': {}, 'SITE-B': {'current': True}}}}}}
+
+
+def _swift(info, account='AUTH_p'):
+    drv = swift_driver.SwiftObjectStorageDriver(SITE, mock.Mock())
+    conn = mock.Mock()
+    conn.get_capabilities.return_value = info
+    conn.get_auth.return_value = ('http://x/v1/' + account, 'tok')
+    drv._conn = conn
+    return drv, conn
+
+
+def test_sync_to_uses_the_realm_and_target_cluster_from_info():
+    src, _ = _swift(INFO_A)
+    dst, _ = _swift(INFO_B)
+    assert src.sync_to(dst, 'docs') == '//testcloud/site-b/AUTH_p/docs'
+
+
+def test_sync_to_needs_a_shared_realm():
+    src, _ = _swift(INFO_A)
+    dst, _ = _swift({'container_sync': {'realms': {}}})
+    with pytest.raises(base.DriverError):
+        src.sync_to(dst, 'docs')
+
+
+def _missing(*a, **kw):
+    raise swift_exc.ClientException('nope', http_status=404)
+
+
+def test_protect_container_creates_target_with_key_then_sets_sync():
+    src, sconn = _swift(INFO_A)
+    dst, dconn = _swift(INFO_B)
+    heads = {'docs': {'x-container-object-count': '3',
+                      'x-container-bytes-used': '30'}}
+
+    def head(name):
+        if name in heads:
+            return heads[name]
+        raise swift_exc.ClientException('nope', http_status=404)
+    sconn.head_container.side_effect = head
+    dconn.head_container.side_effect = _missing
+    out = src.protect_container('docs', dst)
+    key = dconn.put_container.call_args.kwargs['headers'][
+        'X-Container-Sync-Key']
+    assert key.startswith('drs-')
+    sconn.post_container.assert_called_once_with('docs', headers={
+        'X-Container-Sync-To': '//testcloud/site-b/AUTH_p/docs',
+        'X-Container-Sync-Key': key})
+    assert out['protect_data']['containers']['docs'][
+        'created_at_target'] is True
+    # The key is a secret: not in what is stored.
+    assert key not in str(out)
+
+
+def test_protect_container_includes_segments_container():
+    src, sconn = _swift(INFO_A)
+    dst, dconn = _swift(INFO_B)
+    sconn.head_container.side_effect = lambda name: {
+        'docs': {}, 'docs_segments': {}}.get(name) if name in (
+            'docs', 'docs_segments') else _missing()
+    dconn.head_container.side_effect = _missing
+    out = src.protect_container('docs', dst)
+    assert out['replica']['containers'] == ['docs', 'docs_segments']
+    assert [c.args[0] for c in dconn.put_container.call_args_list] == [
+        'docs', 'docs_segments']
+
+
+def test_unprotect_container_removes_sync_only():
+    src, sconn = _swift(INFO_A)
+    src.unprotect_container('docs', {'containers': {'docs': {},
+                                                    'docs_segments': {}}})
+    assert sconn.post_container.call_count == 2
+    assert sconn.post_container.call_args.kwargs['headers'] == {
+        'X-Remove-Container-Sync-To': 'x',
+        'X-Remove-Container-Sync-Key': 'x'}
+    sconn.delete_container.assert_not_called()
+    sconn.delete_object.assert_not_called()
+
+
+def test_replication_status_compares_listings():
+    src, sconn = _swift(INFO_A)
+    dst, dconn = _swift(INFO_B)
+    sconn.get_account.return_value = ({}, [
+        {'name': 'a', 'count': 2, 'bytes': 20},
+        {'name': 'b', 'count': 1, 'bytes': 1}][:1])
+    dconn.get_account.return_value = ({}, [{'name': 'a', 'count': 1,
+                                            'bytes': 10}])
+    st = src.replication_status(['a', 'zz'], dst)
+    assert st['a']['in_sync'] is False
+    assert st['zz']['in_sync'] is False
+    dconn.get_account.return_value = ({}, [{'name': 'a', 'count': 2,
+                                            'bytes': 20}])
+    assert src.replication_status(['a'], dst)['a']['in_sync'] is True
+
+
+# --------------------------------------------------------------------- rgw
+
+def test_sign_v2_known_value():
+    # AWS documentation example of signature v2.
+    sig = rgw_driver.sign_v2('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+                             'GET', '/admin/bucket',
+                             'Tue, 27 Mar 2007 19:36:42 +0000')
+    assert len(base64.b64decode(sig)) == 20
+
+
+def test_parse_sync_status():
+    assert rgw_driver.parse_sync_status(None)['in_sync'] is False
+    caught_up = {'sources': [{'source_zone': 'z1', 'status': {
+        'behind_shards': []}}]}
+    assert rgw_driver.parse_sync_status(caught_up)['in_sync'] is True
+    behind = {'sources': [{'source_zone': 'z1', 'status': {
+        'behind_shards': [1, 5]}}]}
+    out = rgw_driver.parse_sync_status(behind)
+    assert out == {'in_sync': False, 'behind_shards': 2,
+                   'detail': '2 shard(s) behind'}
+    disabled = {'sources': [{'source_zone': 'z1', 'status': 'disabled'}]}
+    assert rgw_driver.parse_sync_status(disabled)['behind_shards'] is None
+
+
+def test_rgw_admin_api_signed_request():
+    admin = rgw_driver.RgwAdmin('http://rgw:8080/admin', 'AK', 'SK')
+    with requests_mock.Mocker() as m:
+        m.get('http://rgw:8080/admin/bucket', json={
+            'usage': {'rgw.main': {'num_objects': 3, 'size_actual': 4096}},
+            'mtime': '2026-01-01'})
+        stats = admin.bucket_stats('docs')
+        assert m.last_request.headers['Authorization'].startswith('AWS AK:')
+        assert m.last_request.qs['bucket'] == ['docs']
+    assert stats == {'count': 3, 'bytes': 4096,
+                     'last_modified': '2026-01-01'}
+
+
+def test_rgw_radosgw_admin_command():
+    admin = rgw_driver.RgwAdmin(None, None, None, 'radosgw-admin')
+    done = mock.Mock(stdout='{"sources": []}')
+    with mock.patch.object(rgw_driver.subprocess, 'run',
+                           return_value=done) as run:
+        assert admin.bucket_sync_status('docs')['in_sync'] is False
+    argv = run.call_args.args[0]
+    assert argv == ['radosgw-admin', 'bucket', 'sync', 'status',
+                    '--bucket', 'docs', '--format=json']
+
+
+def test_rgw_protect_refuses_a_bucket_not_synced():
+    src = rgw_driver.RgwObjectStorageDriver(SITE, mock.Mock())
+    dst = rgw_driver.RgwObjectStorageDriver(dict(SITE, name='b'),
+                                            mock.Mock())
+    src._conn = mock.Mock()
+    src._conn.head_container.return_value = {}
+    with mock.patch.object(rgw_driver.RgwAdmin, 'bucket_sync_status',
+                           return_value={'in_sync': False,
+                                         'behind_shards': None,
+                                         'detail': 'sync disabled'}):
+        with pytest.raises(base.DriverError):
+            src.protect_container('docs', dst)
+    with mock.patch.object(rgw_driver.RgwAdmin, 'bucket_sync_status',
+                           return_value={'in_sync': True,
+                                         'behind_shards': 0,
+                                         'detail': 'caught up'}):
+        out = src.protect_container('docs', dst)
+    assert out['replica']['mechanism'] == 'rgw-multisite'
+    assert out['protect_data'] == {'changed': False}
+
+
+# -------------------------------------------------------------------- nova
+
+def test_user_data_hash_of_the_decoded_bytes():
+    raw = b'#cloud-config\npassword: hunter2\n'
+    encoded = base64.b64encode(raw).decode()
+    assert nova_driver.user_data_hash(encoded) == \
+        hashlib.sha256(raw).hexdigest()
+    assert nova_driver.user_data_hash(None) is None
+
+
+def test_capture_recipe_orders_volumes_and_hides_user_data():
+    client = mock.Mock()
+    server = mock.Mock(
+        id='s1', status='ACTIVE', image='', key_name='k',
+        metadata={'role': 'web'}, tags=['t'], server_groups=[],
+        flavor={'original_name': 'm1.tiny', 'vcpus': 1, 'ram': 128,
+                'disk': 1, 'ephemeral': 0, 'swap': 0, 'extra_specs': {}},
+        **{'OS-EXT-AZ:availability_zone': 'nova',
+           'OS-EXT-SRV-ATTR:user_data': base64.b64encode(
+               b'secret-ish').decode(),
+           'os-extended-volumes:volumes_attached': [], 'tenant_id': 'p'})
+    server.name = 'web-1'
+    client.servers.get.return_value = server
+    client.volumes.get_server_volumes.return_value = [
+        mock.Mock(volumeId='data2', device='/dev/vdc', tag=None),
+        mock.Mock(volumeId='root', device='/dev/vda', tag=None),
+        mock.Mock(volumeId='data1', device='/dev/vdb', tag=None)]
+    kp = mock.Mock(public_key='ssh-ed25519 AAA', type='ssh',
+                   fingerprint='f')
+    kp.name = 'k'
+    client.keypairs.get.return_value = kp
+    client.api_version = mock.Mock()
+    client.api_version.get_string.return_value = '2.96'
+    network = mock.Mock()
+    network.server_ports.return_value = [{
+        'id': 'port', 'network_id': 'n', 'mac_address': 'fa:16:3e:00:00:01',
+        'fixed_ips': [{'subnet_id': 'sn', 'ip_address': '10.0.0.5'}],
+        'security_group_ids': ['sg']}]
+    network.security_group.return_value = {'id': 'sg', 'name': 'default',
+                                           'rules': [{'direction': 'in'}]}
+    drv = nova_driver.NovaComputeDriver(SITE, mock.Mock())
+    drv._clients = {'tenant': client}
+    recipe = drv.capture_recipe('s1', network)
+    assert recipe['boot_volume']['id'] == 'root'
+    assert [v['id'] for v in recipe['data_volumes']] == ['data1', 'data2']
+    assert recipe['flavor']['name'] == 'm1.tiny'
+    assert recipe['key_pair']['public_key'] == 'ssh-ed25519 AAA'
+    assert recipe['ports'][0]['mac_address'] == 'fa:16:3e:00:00:01'
+    assert recipe['security_groups'][0]['rules']
+    assert recipe['user_data'] == {
+        'sha256': hashlib.sha256(b'secret-ish').hexdigest(),
+        'read_as': 'project'}
+    assert 'secret-ish' not in str(recipe)
+    assert base64.b64encode(b'secret-ish').decode() not in str(recipe)

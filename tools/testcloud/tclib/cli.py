@@ -416,7 +416,7 @@ def main(argv=None):
                'collect-logs': cmd_collect_logs,
                'replication': cmd_replication}[args.cmd]
     try:
-        if args.cmd in ('up', 'down', 'restart'):
+        if args.cmd in ('up', 'down', 'restart', 'stop'):
             with _exclusive(L.State()):
                 return handler(args)
         return handler(args)

@@ -30,7 +30,7 @@ import testcloud_pool as tcpool  # noqa: E402
 PEER = {'a': 'b', 'b': 'a'}
 
 
-class VolumeIO(object):
+class VolumeIO:
     def __init__(self, state_dir=None):
         self.state_dir = os.path.abspath(
             state_dir or os.environ.get('DRS_TESTCLOUD_DIR') or

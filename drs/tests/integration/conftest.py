@@ -66,7 +66,7 @@ def unique(prefix):
     return '%s-%s' % (prefix, uuid.uuid4().hex[:8])
 
 
-class Cloud(object):
+class Cloud:
     """cloud.json plus client factories for a user (key in cloud.json's
     ``users``: admin, drs, tenant1-member, ...) at a site ('a' or 'b')."""
 

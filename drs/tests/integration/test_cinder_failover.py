@@ -7,7 +7,6 @@ disable) at site A and host failover (os-services/failover_host) at site B.
 import os
 import time
 
-import pytest
 from cinderclient import exceptions as cinder_exc
 
 from drs.tests.integration.conftest import unique, wait_until

@@ -33,10 +33,11 @@ def tenant2_resources(cloud):
         for site in SITES:
             cinder = cloud.cinder('tenant2-member', site)
             nova = cloud.nova('tenant2-member', site)
-            wait_until('tenant2 volume', lambda: cinder.volumes.get(
-                made[site]['volume']).status == 'available', 60)
-            wait_until('tenant2 server', lambda: nova.servers.get(
-                made[site]['server']).status == 'ACTIVE', 180, 1)
+            r = made[site]
+            wait_until('tenant2 volume', lambda c=cinder, r=r: c.volumes.get(
+                r['volume']).status == 'available', 60)
+            wait_until('tenant2 server', lambda n=nova, r=r: n.servers.get(
+                r['server']).status == 'ACTIVE', 180, 1)
         yield made
     finally:
         for site, r in made.items():
@@ -53,9 +54,8 @@ def tenant2_resources(cloud):
         for site, r in made.items():
             nova = cloud.nova('tenant2-member', site)
             if 'server' in r:
-                wait_until('tenant2 server deleted', lambda: not [
-                    s for s in nova.servers.list() if s.id == r['server']],
-                    90, 1)
+                wait_until('tenant2 server deleted', lambda n=nova, r=r: not [
+                s for s in n.servers.list() if s.id == r['server']], 90, 1)
 
 
 @pytest.mark.parametrize('site', SITES)

@@ -1,4 +1,4 @@
-"""Run a Swift daemon (e.g. the container-sync daemon) against a private swift_dir.
+"""Run a Swift daemon (the container-sync daemon) with a private swift_dir.
 
 Swift daemons read /etc/swift/swift.conf (hash prefix/suffix, policies) unless
 ``set_swift_dir`` is called before they load, and swift-container-sync has no

@@ -134,7 +134,7 @@ class FileReplicationDriver(driver.VolumeDriver):
                 'replication_driver_data': json.dumps(
                     {'target_site': self.peer_site, 'last_sync_at': None})}
 
-    # ------------------------------------------------------------ replication loop
+    # ------------------------------------------------------ replication loop
     def _replicate_all(self):
         if self.pool.is_paused():
             return
@@ -367,10 +367,17 @@ class FileReplicationDriver(driver.VolumeDriver):
                     json.dump(meta, f, indent=1, sort_keys=True)
                 if os.path.exists(self.pool.replica_meta_path(rid)):
                     os.unlink(self.pool.replica_meta_path(rid))
+        # Cinder's manage flow leaves service_uuid unset (the create flow
+        # sets it), and with shared_targets left True os-brick locks on it
+        # when Nova attaches the volume. This driver's connections are
+        # local files: no target is shared, so say so, as create could.
+        update = {'shared_targets': False}
         if self._is_replicated_type(volume):
             # Managed with a replicated type: replicate it back to the peer.
-            return self._start_replication(volume)
-        return {'replication_status': RS.DISABLED}
+            update.update(self._start_replication(volume))
+            return update
+        update['replication_status'] = RS.DISABLED
+        return update
 
     def unmanage(self, volume):
         with self._lock:
@@ -491,7 +498,7 @@ class FileReplicationDriver(driver.VolumeDriver):
         self._active_backend_id = (None if active_backend_id == 'default'
                                    else active_backend_id)
 
-    # ------------------------------------------------------------ groups (Tiramisu)
+    # ----------------------------------------------------- groups (Tiramisu)
     def create_group(self, context, group):
         update = {'status': fields.GroupStatus.AVAILABLE}
         try:

@@ -6,10 +6,11 @@ volume to the same file.
 
 A site's pool is one directory::
 
-    volume-<id>               sparse file, the volume's bytes (size = volume size)
-    volume-<id>.repl.json     replication state of a replicated volume (source side)
-    replica-<src id>          copy of a PEER site's volume, written by the peer's
-                              replication loop
+    volume-<id>               sparse file of the volume's size: its bytes
+    volume-<id>.repl.json     replication state of a replicated volume
+                              (source side)
+    replica-<src id>          copy of a PEER site's volume, written by the
+                              peer's replication loop
     replica-<src id>.json     sidecar: source volume id/site/project, size,
                               last_sync_at (UNIX time the copied data is as of)
     replica-<src id>.promoted the replica was managed (adopted) here: the peer
@@ -43,7 +44,7 @@ def _read_json(path):
         return None
 
 
-class Pool(object):
+class Pool:
     """One site's pool directory."""
 
     def __init__(self, root):

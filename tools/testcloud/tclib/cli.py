@@ -21,7 +21,7 @@ from . import services as S
 PROVISION = os.path.join(L.TOOLS_DIR, 'provision.py')
 
 
-class Timer(object):
+class Timer:
     """Prints and records how long each phase of ``up`` takes."""
 
     def __init__(self):
@@ -88,7 +88,8 @@ def _provision(state, step):
     with open(os.path.join(state.log, 'provision.log'), 'a') as f:
         f.write(r.stdout)
     if r.returncode:
-        raise RuntimeError('provision %s failed:\n%s' % (step, r.stdout[-4000:]))
+        raise RuntimeError('provision %s failed:\n%s'
+                           % (step, r.stdout[-4000:]))
 
 
 def _start_services(state, svcs):
@@ -226,7 +227,8 @@ def cmd_down(args):
     if args.wipe:
         infra.drop_databases()
         infra.drop_vhosts()
-        for name in os.listdir(state.root) if os.path.isdir(state.root) else []:
+        names = os.listdir(state.root) if os.path.isdir(state.root) else []
+        for name in names:
             if name == '.lock' or (name == 'venvs' and not args.wipe_venvs):
                 continue
             path = state.path(name)

@@ -142,13 +142,18 @@ def cinder(state, site):
             peer_pool=state.pool(peer),
             interval=os.environ.get('DRS_TESTCLOUD_REPLICATION_INTERVAL', '5'),
             authtoken=_authtoken('cinder', site),
-            nova=_password_auth('nova', 'cinder', site, 'interface = public\n'),
+            nova=_password_auth('nova', 'cinder', site,
+                                'interface = public\n'),
             service_user=_password_auth('service_user', 'cinder', site,
                                         'send_service_user_token = True\n')))
 
 
 # ------------------------------------------------------------------ Swift
 SWIFT_SERVERS = ('account', 'container', 'object')
+PROXY_PIPELINE = (
+    'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'cache',
+    'listing_formats', 'container_sync', 'authtoken', 'keystoneauth', 'copy',
+    'symlink', 'proxy-logging', 'proxy-server')
 
 
 def swift(state, site):
@@ -157,14 +162,14 @@ def swift(state, site):
     os.makedirs(os.path.join(devices, 'd1'), exist_ok=True)
     os.makedirs(d, exist_ok=True)
     mc = '127.0.0.1:%d' % L.port(site, 'memcached')
-    _write(os.path.join(d, 'swift.conf'), '''
+    _write(os.path.join(d, 'swift.conf'), f'''
         [swift-hash]
         swift_hash_path_suffix = testcloud-suffix-{site}
         swift_hash_path_prefix = testcloud-prefix-{site}
         [storage-policy:0]
         name = gold
         default = yes
-        '''.format(site=site))
+        ''')
     clusters = ''.join('cluster_%s = %s/v1/\n' % (L.sync_cluster(s),
                                                   L.url(s, 'swift'))
                        for s in L.SITES)
@@ -211,7 +216,7 @@ def swift(state, site):
         swift_dir = {d}
         log_level = INFO
         [pipeline:main]
-        pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats container_sync authtoken keystoneauth copy symlink proxy-logging proxy-server
+        pipeline = {pipeline}
         [app:proxy-server]
         use = egg:swift#proxy
         account_autocreate = true
@@ -255,12 +260,13 @@ def swift(state, site):
         use = egg:swift#copy
         [filter:symlink]
         use = egg:swift#symlink
-        '''.format(port=L.port(site, 'swift'), d=d, ks=L.KEYSTONE_URL,
+        '''.format(pipeline=' '.join(PROXY_PIPELINE),
+                   port=L.port(site, 'swift'), d=d, ks=L.KEYSTONE_URL,
                    pw=L.service_password('swift'), sp=L.SERVICE_PROJECT,
                    region=L.SITES[site]['region'], realm=L.SYNC_REALM,
                    cluster=L.sync_cluster(site), mc=mc))
     # The container-sync daemon reads the local cluster through this.
-    _write(os.path.join(d, 'internal-client.conf'), '''
+    _write(os.path.join(d, 'internal-client.conf'), f'''
         [DEFAULT]
         swift_dir = {d}
         user = root
@@ -278,7 +284,7 @@ def swift(state, site):
         use = egg:swift#proxy_logging
         [filter:catch_errors]
         use = egg:swift#catch_errors
-        '''.format(d=d, mc=mc))
+        ''')
 
 
 def swift_rings(state, site):

@@ -27,8 +27,9 @@ SYSTEM_SERVICES = [
     ('mariadb', 3306, ['start-stop-daemon', '--start', '--oknodo',
                        '--background', '--exec', '/usr/sbin/mariadbd']),
     ('rabbitmq', 5672, ['rabbitmq-server', '-detached']),
-    ('postgresql', 5432, ['sh', '-c', 'pg_ctlcluster --skip-systemctl-redirect '
-                                      '$(ls /etc/postgresql) main start']),
+    ('postgresql', 5432, ['sh', '-c', 'pg_ctlcluster '
+                           '--skip-systemctl-redirect $(ls /etc/postgresql) '
+                           'main start']),
     ('redis', 6379, ['redis-server', '--daemonize', 'yes', '--bind',
                      '127.0.0.1', '-::1', '--port', '6379', '--save', '',
                      '--appendonly', 'no', '--dir', '/var/lib/redis',
@@ -54,7 +55,8 @@ def run(argv, log=None, check=True, **kw):
     if check and r.returncode:
         raise RuntimeError('%s failed (rc %s)%s' % (
             ' '.join(argv), r.returncode,
-            '; see %s' % log if log else ': ' + (r.stderr or r.stdout)[-2000:]))
+            '; see %s' % log if log
+            else ': ' + (r.stderr or r.stdout)[-2000:]))
     return r
 
 
@@ -77,7 +79,8 @@ def ensure_system_services(state):
             continue
         run(argv, log=os.path.join(state.log, 'system-services.log'),
             check=False)
-        wait_for('%s on port %d' % (name, port), lambda: port_open(port), 90)
+        wait_for('%s on port %d' % (name, port),
+                 lambda port=port: port_open(port), 90)
         started.append(name)
     return started
 

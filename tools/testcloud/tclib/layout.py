@@ -50,7 +50,7 @@ def sync_cluster(site):
 
 # MariaDB (the machine's) and RabbitMQ (the machine's): own databases/vhosts.
 DB_USER = 'testcloud'
-DB_PASSWORD = 'testcloud-db'
+DB_PASSWORD = 'testcloud-db'  # noqa: S105 - test-only, on loopback
 DB_PREFIX = 'tc_'
 SITE_DATABASES = ('cinder', 'nova_api', 'nova_cell0', 'nova_cell1',
                   'placement', 'glance', 'neutron')
@@ -97,7 +97,7 @@ def tenant_users(tenant):
             ('%s-reader' % tenant, '%s-reader-pass' % tenant, 'reader')]
 
 
-class State(object):
+class State:
     """Paths inside the state directory (default <repo>/.testcloud)."""
 
     def __init__(self, root=None):

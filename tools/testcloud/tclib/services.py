@@ -14,7 +14,7 @@ from . import layout as L
 from .procs import http_ready, port_open
 
 
-class Service(object):
+class Service:
     def __init__(self, name, site, argv, port=None, url=None, env=None,
                  ready=None, before_start=None, group='site'):
         self.name = name                  # unique, e.g. cinder-api-a
@@ -145,7 +145,8 @@ def build(state):
 def setup_tasks(state):
     """(stamp name, list of argv) for one-time initialisation steps."""
     tasks = []
-    ks_conf = ['--config-file', configs.etc(state, 'keystone', 'keystone.conf')]
+    ks_conf = ['--config-file',
+               configs.etc(state, 'keystone', 'keystone.conf')]
     km = [state.bin(L.VENV, 'keystone-manage')] + ks_conf
     tasks.append(('keystone-db', [
         km + ['db_sync'],

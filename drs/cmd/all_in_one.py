@@ -17,7 +17,6 @@ from drs.api import app as api_app
 from drs.cmd import api as api_cmd
 from drs.common import rpc
 from drs.common import service
-from drs.db import api as db_api
 from drs.db import migration
 from drs.engine import persistence
 from drs.engine import service as engine_service
@@ -39,9 +38,6 @@ def set_defaults(conf: cfg.ConfigOpts = CONF) -> None:
 def main(argv: list[str] | None = None) -> None:
     set_defaults()
     service.prepare_service(sys.argv[1:] if argv is None else argv)
-    # The API's and the engine's threads share one SQLite file.
-    db_api.main_context_manager.append_on_engine_create(
-        persistence.sqlite_immediate_transactions)
     migration.upgrade()
     persistence.upgrade()
     worker = engine_service.EngineWorker()

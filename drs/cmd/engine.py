@@ -45,10 +45,6 @@ class EngineService(cotyledon.Service):
 
 def main(argv: list[str] | None = None) -> None:
     service.prepare_service(sys.argv[1:] if argv is None else argv)
-    from drs.db import api as db_api
-    from drs.engine import persistence
-    db_api.main_context_manager.append_on_engine_create(
-        persistence.sqlite_immediate_transactions)
     manager = cotyledon.ServiceManager()
     manager.add(EngineService, workers=CONF.engine.workers)
     LOG.info('Starting drs-engine with %d worker(s)', CONF.engine.workers)

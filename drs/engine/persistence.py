@@ -118,32 +118,3 @@ def destroy_logbook(operation_id: str) -> None:
             conn.destroy_logbook(operation_id)
         except tf_exc.NotFound:
             pass
-
-
-def sqlite_immediate_transactions(engine: sa.engine.Engine) -> None:
-    """Make every transaction on a SQLite engine ``BEGIN IMMEDIATE``.
-
-    SQLite lets one connection write at a time. A deferred transaction
-    that reads and then writes (a compare-and-swap, TaskFlow saving an
-    atom) fails at once with "database is locked" when another
-    connection wrote meanwhile; taking the write lock at BEGIN makes the
-    others wait for it instead (up to the driver's busy timeout). Used
-    by drs-engine and drs-all-in-one on SQLite, through oslo.db's
-    ``append_on_engine_create``.
-    """
-    if engine.dialect.name != 'sqlite':
-        return
-
-    def _begin_immediate(conn):
-        if 'in_transaction' not in conn.info:
-            conn.exec_driver_sql('BEGIN IMMEDIATE')
-            conn.info['in_transaction'] = True
-
-    # Run before oslo.db's own listener, which emits a plain (deferred)
-    # BEGIN unless it finds the marker set here.
-    existing = list(engine.dispatch.begin)
-    for fn in existing:
-        sa.event.remove(engine, 'begin', fn)
-    sa.event.listen(engine, 'begin', _begin_immediate)
-    for fn in existing:
-        sa.event.listen(engine, 'begin', fn)

@@ -92,6 +92,7 @@ def migrated_database(backend: str, directory: str):
     with throwaway_database(backend, directory) as url:
         manager = enginefacade.transaction_context()
         manager.configure(connection=url, sqlite_fk=True)
+        manager.append_on_engine_create(db_api.sqlite_immediate_transactions)
         engine = manager.writer.get_engine()
         reset = db_api.main_context_manager.patch_factory(manager)
         try:

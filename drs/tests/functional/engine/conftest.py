@@ -306,7 +306,7 @@ def _cloud(request, conf, tmp_path, backend: str):
         manager = enginefacade.transaction_context()
         manager.configure(connection=url, sqlite_fk=True)
         manager.append_on_engine_create(
-            persistence.sqlite_immediate_transactions)
+            db_api.sqlite_immediate_transactions)
         engine = manager.writer.get_engine()
         reset = db_api.main_context_manager.patch_factory(manager)
         register_messaging_opts()

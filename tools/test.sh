@@ -11,8 +11,9 @@ set -euo pipefail
 ensure_services
 ensure_venv
 
-# Every database must answer: a skipped backend would hide a failure.
-export DRS_TEST_REQUIRE_ALL_DBS=1
+# Every database and service must answer: a skipped backend would hide a
+# failure.
+export DRS_TEST_REQUIRE_ALL_DBS=1 DRS_TEST_REQUIRE_SERVICES=1
 
 if [ $# -eq 0 ] || [[ " $* " == *integration* ]]; then
     say "bringing up the two-site test cloud"

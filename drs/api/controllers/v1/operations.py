@@ -93,6 +93,9 @@ def operation_report(op, events) -> dict:
     out_steps = []
     for key in order:
         entry = steps[key]
+        # A one-event record (a creation noted by a step) starts and ends
+        # at once.
+        entry['_start'] = entry['_start'] or entry['_end']
         entry['started_at'] = timeutils.isotime(entry['_start'])
         entry['ended_at'] = timeutils.isotime(entry['_end'])
         entry['duration_seconds'] = _seconds(entry['_start'], entry['_end'])

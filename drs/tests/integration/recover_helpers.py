@@ -1,0 +1,302 @@
+"""Shared pieces of the recovery integration tests (test_recover_*.py).
+
+A workload at site A as tenant1's member (servers booted from replicated
+volumes, each with a replicated data volume, a container with objects),
+drs-all-in-one configured for recovery (the test cloud's file pools for
+test-failover copies), plan creation, site-A service stop/start and
+counts of what the tenant has at a site.
+"""
+
+import contextlib
+import os
+
+from cinderclient import exceptions as cinder_exc
+from novaclient import exceptions as nova_exc
+from swiftclient import exceptions as swift_exc
+
+from drs.tests.integration.conftest import unique, wait_until
+from drs.tests.integration import drs_service
+
+USER = 'tenant1-member'
+MiB = 1024 * 1024
+SITE_A_SERVICES = ('cinder-*-a', 'swift-*-a', 'nova-*-a')
+
+
+def public_key():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    return key.public_bytes(serialization.Encoding.OpenSSH,
+                            serialization.PublicFormat.OpenSSH).decode()
+
+
+def wait_volume(cinder, vid, status, timeout=120):
+    def check():
+        v = cinder.volumes.get(vid)
+        assert not v.status.startswith('error'), (vid, v.status)
+        return v if v.status == status else None
+    return wait_until('volume %s %s' % (vid, status), check, timeout)
+
+
+def gone(fn):
+    def check():
+        try:
+            fn()
+        except (nova_exc.NotFound, cinder_exc.NotFound):
+            return True
+        return False
+    return check
+
+
+def start_drs(cloud, directory):
+    """drs-all-in-one with the recovery options for the test cloud."""
+    service = drs_service.Drs(cloud, directory)
+    with open(service.conf, 'a') as f:
+        f.write('\n[recovery]\nreplica_copy_driver = '
+                'drs.drivers.replica_copy.FilePoolReplicaCopy\n'
+                'file_pool_dirs = %s\nserver_active_timeout = 180\n'
+                'resource_timeout = 120\ncatch_up_timeout = 120\n' % ','.join(
+                    '%s:%s' % (cloud.region(s),
+                               cloud.site(s)['cinder']['pool_dir'])
+                    for s in ('a', 'b')))
+    service.start()
+    service.sites = {}
+    for key in ('a', 'b'):
+        resp = service.post('/v1/sites', {'site': {
+            'name': unique('it-site-%s' % key),
+            'region_name': cloud.region(key),
+            'auth_url': cloud.data['keystone']['url'],
+            'interface': 'public'}}, user='admin', expect=201)
+        service.sites[key] = resp.json()['site']
+    return service
+
+
+def stop_drs(service):
+    for site in getattr(service, 'sites', {}).values():
+        try:
+            service.request('DELETE', '/v1/sites/%s' % site['id'], 'admin')
+        except Exception:  # noqa: S110 - best effort at the end
+            pass
+    service.stop()
+
+
+class Workload:
+    """Servers on replicated volumes and a container, at site A."""
+
+    def __init__(self, cloud, servers=2, objects=3, prefix='it-rec'):
+        self.cloud = cloud
+        self.prefix = prefix
+        self.n = servers
+        self.n_objects = objects
+        self.servers = []
+        self.volumes = []
+        self.boot = {}
+        self.data = {}
+        self.keypair = None
+        self.public_key = None
+        self.container = unique(prefix)
+        self.objects = {}
+
+    def create(self):
+        cloud = self.cloud
+        nova = cloud.nova(USER, 'a')
+        cinder = cloud.cinder(USER, 'a')
+        swift = cloud.swift(USER, 'a')
+        net = cloud.site('a')['networks']['tenant1']
+        kp = nova.keypairs.create(unique('it-key'), public_key=public_key())
+        self.keypair, self.public_key = kp.name, kp.public_key
+        pending = []
+        for _ in range(self.n):
+            boot = cinder.volumes.create(
+                1, name=unique('it-boot'), volume_type='replicated',
+                imageRef=cloud.site('a')['image']['id'])
+            data = cinder.volumes.create(1, name=unique('it-data'),
+                                         volume_type='replicated')
+            self.volumes += [boot.id, data.id]
+            pending.append((boot.id, data.id))
+        for boot_id, data_id in pending:
+            wait_volume(cinder, boot_id, 'available')
+            wait_volume(cinder, data_id, 'available')
+            server = nova.servers.create(
+                unique('%s-server' % self.prefix), image=None,
+                flavor=cloud.site('a')['nova']['flavors']['m1.tiny'],
+                key_name=kp.name, meta={'role': 'web'},
+                nics=[{'net-id': net['network_id']}],
+                block_device_mapping_v2=[{
+                    'boot_index': 0, 'uuid': boot_id,
+                    'source_type': 'volume', 'destination_type': 'volume',
+                    'delete_on_termination': False}])
+            self.servers.append(server.id)
+            self.boot[server.id] = boot_id
+            self.data[server.id] = data_id
+
+        def active(sid):
+            s = nova.servers.get(sid)
+            assert s.status != 'ERROR', getattr(s, 'fault', None)
+            return s.status == 'ACTIVE'
+        for sid in self.servers:
+            wait_until('server ACTIVE', lambda sid=sid: active(sid), 180, 1)
+            nova.volumes.create_server_volume(sid, self.data[sid])
+            wait_volume(cinder, self.data[sid], 'in-use')
+        swift.put_container(self.container)
+        for i in range(self.n_objects):
+            self.put_object('obj-%d' % i, os.urandom(2048))
+        return self
+
+    def put_object(self, name, data):
+        self.cloud.swift(USER, 'a').put_object(self.container, name,
+                                               contents=data)
+        self.objects[name] = data
+
+    def fixed_ip(self, sid):
+        port = next(iter(self.cloud.sdk(USER, 'a').network.ports(
+            device_id=sid)))
+        return port.fixed_ips[0]['ip_address']
+
+    def delete(self):
+        """Everything at A (site A must be up)."""
+        cloud = self.cloud
+        nova = cloud.nova(USER, 'a')
+        cinder = cloud.cinder(USER, 'a')
+        for sid in self.servers:
+            with contextlib.suppress(nova_exc.NotFound):
+                nova.servers.delete(sid)
+        for sid in self.servers:
+            wait_until('server deleted', gone(
+                lambda sid=sid: nova.servers.get(sid)), 120, 1)
+        for vid in self.volumes:
+            try:
+                wait_volume(cinder, vid, 'available')
+                cinder.volumes.delete(vid)
+            except cinder_exc.NotFound:
+                continue
+        for vid in self.volumes:
+            wait_until('volume deleted', gone(
+                lambda vid=vid: cinder.volumes.get(vid)), 120, 1)
+        if self.keypair:
+            with contextlib.suppress(nova_exc.NotFound):
+                nova.keypairs.delete(self.keypair)
+        for site in ('a', 'b'):
+            delete_container(cloud.swift(USER, site), self.container)
+
+
+def delete_container(conn, name):
+    try:
+        for obj in conn.get_container(name)[1]:
+            conn.delete_object(name, obj['name'])
+        conn.delete_container(name)
+    except swift_exc.ClientException as e:
+        if e.http_status != 404:
+            raise
+
+
+def create_plan(drs, workload, tiers=None, rpo=120):
+    cloud = drs.cloud
+    tiers = tiers or {}
+    resources = [{'type': 'OS::Nova::Server', 'id': sid,
+                  'tier': tiers.get(sid, 1)} for sid in workload.servers]
+    resources.append({'type': 'OS::Swift::Container',
+                      'id': workload.container})
+    net_a = cloud.site('a')['networks']['tenant1']
+    net_b = cloud.site('b')['networks']['tenant1']
+    body = {'plan': {
+        'name': unique('it-rec-plan'), 'source_site': drs.sites['a']['id'],
+        'target_site': drs.sites['b']['id'], 'rpo_seconds': rpo,
+        'resources': resources,
+        'mappings': {'networks': {net_a['network_id']: net_b['network_id']},
+                     'subnets': {net_a['subnet_id']: net_b['subnet_id']},
+                     'flavors': {'m1.tiny': 'm1.tiny'},
+                     'availability_zones': {'nova': 'nova'},
+                     'volume_types': {'replicated': 'replicated'}}}}
+    return drs.post('/v1/plans', body, expect=201).json()['plan']
+
+
+def wait_replicated(cloud, workload, written, timeout=90):
+    """Bytes written at A are in the replicas at B; objects at B."""
+    for vid, (offset, data) in written.items():
+        wait_until('bytes of %s at B' % vid,
+                   lambda vid=vid, data=data, offset=offset:
+                   cloud.vio.read('b', None, len(data), offset=offset,
+                                  replica_of=vid) == data, timeout=timeout)
+    swift_b = cloud.swift(USER, 'b')
+
+    def synced():
+        try:
+            names = {o['name'] for o in
+                     swift_b.get_container(workload.container)[1]}
+        except swift_exc.ClientException:
+            return False
+        return set(workload.objects) <= names
+    wait_until('objects at B', synced, timeout=timeout)
+
+
+def write_volumes(cloud, workload, tag, offset=4 * MiB):
+    written = {}
+    for sid in workload.servers:
+        for vid in (workload.boot[sid], workload.data[sid]):
+            data = ('%s %s ' % (tag, vid)).encode() + os.urandom(8).hex(
+            ).encode()
+            cloud.vio.write('a', vid, data, offset=offset)
+            written[vid] = (offset, data)
+    return written
+
+
+def stop_site_a(cloud):
+    cloud.testcloud('stop', *SITE_A_SERVICES)
+
+
+def start_site_a(cloud):
+    import subprocess
+    from drs.tests.integration.conftest import TESTCLOUD
+    subprocess.run([TESTCLOUD, 'up'], check=True, capture_output=True,
+                   text=True, timeout=600)
+
+
+def counts(cloud, site, user=USER):
+    """What the tenant (and drs's project) has at a site."""
+    nova = cloud.nova(user, site)
+    cinder = cloud.cinder(user, site)
+    net = cloud.sdk(user, site).network
+    drs_cinder = cloud.cinder('drs', site)
+    return {
+        'servers': sorted(s.id for s in nova.servers.list()),
+        'volumes': sorted(v.id for v in cinder.volumes.list()),
+        'drs_volumes': sorted(v.id for v in drs_cinder.volumes.list()),
+        'ports': sorted(p.id for p in net.ports()),
+        'networks': sorted(n.id for n in net.networks()
+                           if n.project_id == cloud.project_id('tenant1')),
+        'subnets': sorted(s.id for s in net.subnets()
+                          if s.project_id == cloud.project_id('tenant1')),
+        'routers': sorted(r.id for r in net.routers()),
+        'security_groups': sorted(g.id for g in net.security_groups()
+                                  if g.project_id ==
+                                  cloud.project_id('tenant1')),
+        'keypairs': sorted(k.name for k in nova.keypairs.list()),
+        'pool_files': sorted(
+            n for n in os.listdir(cloud.site(site)['cinder']['pool_dir'])
+            if n.startswith('unmanaged-')),
+    }
+
+
+def cleanup_failover_at_b(cloud, plan_id):
+    """What a failover of ``plan_id`` made at B (servers, ports, volumes)."""
+    nova = cloud.nova(USER, 'b')
+    cinder = cloud.cinder(USER, 'b')
+    net = cloud.sdk(USER, 'b').network
+    mine = [s for s in nova.servers.list()
+            if (s.metadata or {}).get('drs_plan') == plan_id]
+    for s in mine:
+        with contextlib.suppress(nova_exc.NotFound):
+            nova.servers.delete(s.id)
+    for s in mine:
+        wait_until('server deleted at B', gone(
+            lambda sid=s.id: nova.servers.get(sid)), 120, 1)
+    for p in list(net.ports()):
+        if (p.name or '').startswith('drs-') and plan_id in p.name:
+            net.delete_port(p, ignore_missing=True)
+    for client in (cinder, cloud.cinder('drs', 'b')):
+        for v in client.volumes.list():
+            if (v.metadata or {}).get('drs_plan') == plan_id:
+                with contextlib.suppress(cinder_exc.NotFound):
+                    wait_volume(client, v.id, 'available')
+                    client.volumes.delete(v.id)

@@ -30,11 +30,14 @@ class Timer:
 
     def phase(self, name, fn, *args):
         t = time.time()
-        print('  %-34s ...' % name, end='', flush=True)
+        tty = sys.stdout.isatty()
+        if tty:      # a progress line, overwritten when the phase ends
+            print('  %-38s ...' % name, end='', flush=True)
         result = fn(*args)
         dt = time.time() - t
         self.phases.append((name, round(dt, 1)))
-        print('\r  %-34s %6.1f s' % (name, dt), flush=True)
+        print('%s  %-38s %6.1f s' % ('\r' if tty else '', name, dt),
+              flush=True)
         return result
 
     @property
@@ -140,7 +143,7 @@ def cmd_up(args):
     timer, mem = Timer(), MemorySampler()
     mem.start()
     apt = timer.phase('apt packages', infra.ensure_apt, state)
-    timer.phase('machine services (mariadb, rabbitmq...)',
+    timer.phase('machine services',
                 infra.ensure_system_services, state)
     timer.phase('venvs (pip, pinned)', _parallel,
                 lambda n: infra.install_venv(state, n),

@@ -364,7 +364,7 @@ def neutron(state, site):
         [DEFAULT]
         use_stderr = True
         core_plugin = ml2
-        service_plugins =
+        service_plugins = router
         auth_strategy = keystone
         api_paste_config = {d}/api-paste.ini
         api_workers = 1

@@ -12,6 +12,8 @@ region, interface, TLS verification and endpoint overrides):
 Nothing here logs a token, a password or a trust id.
 """
 
+import collections
+import threading
 from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
@@ -76,12 +78,44 @@ def _session(auth, site: dict | None = None) -> ks_session.Session:
     return sess
 
 
+# Sessions are reused across tasks and sweeps of a process: each one
+# keeps its token until it nears expiry instead of authenticating again.
+_CACHE: collections.OrderedDict = collections.OrderedDict()
+_CACHE_SIZE = 256
+_CACHE_LOCK = threading.Lock()
+
+
+def _cached(key: tuple, make) -> ks_session.Session:
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    sess = make()
+    with _CACHE_LOCK:
+        _CACHE[key] = sess
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return sess
+
+
+def forget_sessions() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _site_key(site: dict | None) -> tuple:
+    if site is None:
+        return (None, None)
+    return (site.get('auth_url'), bool(site.get('verify_tls', True)))
+
+
 def service_session(site: dict | None = None) -> ks_session.Session:
     """drs's own session (its project in ``[service_auth]``)."""
     overrides = {}
     if site is not None and site.get('auth_url'):
         overrides['auth_url'] = site['auth_url']
-    return _session(_load_auth(**overrides), site)
+    return _cached(('service',) + _site_key(site),
+                   lambda: _session(_load_auth(**overrides), site))
 
 
 def trust_session(site: dict, trust_id: str | None) -> ks_session.Session:
@@ -103,8 +137,8 @@ def trust_session(site: dict, trust_id: str | None) -> ks_session.Session:
     overrides['trust_id'] = trust_id
     if site.get('auth_url'):
         overrides['auth_url'] = site['auth_url']
-    auth = _load_auth(**overrides)
-    return _session(auth, site)
+    return _cached(('trust', trust_id) + _site_key(site),
+                   lambda: _session(_load_auth(**overrides), site))
 
 
 # --------------------------------------------------------------- trusts

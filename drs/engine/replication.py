@@ -555,15 +555,16 @@ def sweep(context) -> int:
     plans were measured.
     """
     done = 0
-    for status in SWEPT_STATES:
-        for plan in db_api.plan_list(context, filters={'status': status}):
-            if plan.current_operation_id or not plan.trust_id:
-                continue
-            try:
-                sweep_plan(context, plan.id)
-                done += 1
-            except Exception as e:
-                LOG.warning('Plan %(plan)s: replication sweep failed: '
-                            '%(err)s', {'plan': plan.id,
-                                        'err': type(e).__name__})
+    plans = [plan for status in SWEPT_STATES
+             for plan in db_api.plan_list(context, filters={'status': status})]
+    for plan in plans:
+        if plan.current_operation_id or not plan.trust_id:
+            continue
+        try:
+            sweep_plan(context, plan.id)
+            done += 1
+        except Exception as e:
+            LOG.warning('Plan %(plan)s: replication sweep failed: '
+                        '%(err)s', {'plan': plan.id,
+                                    'err': type(e).__name__})
     return done

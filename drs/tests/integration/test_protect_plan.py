@@ -1,0 +1,436 @@
+"""drs protects a plan for real on the two-site test cloud.
+
+drs-all-in-one runs as a subprocess against the test cloud's Keystone.
+As tenant1's member: a plan of 2 servers (each booted from a replicated
+boot volume, with a replicated data volume) and 1 container is
+protected; bytes written at A reach B and the plan's RPO is met; paused
+replication degrades the plan (lag growing) and resuming recovers it;
+preflight reports an unmapped network and a provoked quota shortfall and
+changes nothing at either site; another project's volume is refused,
+naming it, with no side effect; unprotect leaves every byte in place.
+"""
+
+import hashlib
+import os
+import sqlite3
+import time
+
+from cinderclient import exceptions as cinder_exc
+from novaclient import exceptions as nova_exc
+import pytest
+from swiftclient import exceptions as swift_exc
+
+from drs.tests.integration.conftest import unique, wait_until
+from drs.tests.integration import drs_service
+
+USER = 'tenant1-member'
+USER_DATA = '#cloud-config\nhostname: drs-it\n'
+RPO = 60
+MiB = 1024 * 1024
+FIGURES = {}
+
+
+def _public_key():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    return key.public_bytes(serialization.Encoding.OpenSSH,
+                            serialization.PublicFormat.OpenSSH).decode()
+
+
+def _wait_volume(cinder, vid, status, timeout=120):
+    def check():
+        v = cinder.volumes.get(vid)
+        assert not v.status.startswith('error'), (vid, v.status)
+        return v if v.status == status else None
+    return wait_until('volume %s %s' % (vid, status), check, timeout)
+
+
+def _gone(fn):
+    def check():
+        try:
+            fn()
+        except (nova_exc.NotFound, cinder_exc.NotFound):
+            return True
+        return False
+    return check
+
+
+# ------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope='module')
+def drs(cloud, tmp_path_factory):
+    service = drs_service.Drs(cloud, tmp_path_factory.mktemp('drs'))
+    service.start()
+    sites = {}
+    try:
+        for key in ('a', 'b'):
+            resp = service.post('/v1/sites', {'site': {
+                'name': unique('it-site-%s' % key),
+                'region_name': cloud.region(key),
+                'auth_url': cloud.data['keystone']['url'],
+                'interface': 'public'}}, user='admin', expect=201)
+            sites[key] = resp.json()['site']
+        service.sites = sites
+        yield service
+    finally:
+        for site in sites.values():
+            service.request('DELETE', '/v1/sites/%s' % site['id'], 'admin')
+        service.stop()
+
+
+@pytest.fixture(scope='module')
+def workload(cloud):
+    """2 servers (replicated boot + data volume each), 1 container, at A."""
+    nova = cloud.nova(USER, 'a')
+    cinder = cloud.cinder(USER, 'a')
+    swift = cloud.swift(USER, 'a')
+    net = cloud.site('a')['networks']['tenant1']
+    made = {'servers': [], 'volumes': [], 'boot': {}, 'data': {},
+            'keypair': None, 'container': unique('it-protect')}
+    try:
+        kp = nova.keypairs.create(unique('it-key'), public_key=_public_key())
+        made['keypair'] = kp.name
+        made['public_key'] = kp.public_key
+        for i in range(2):
+            boot = cinder.volumes.create(
+                1, name=unique('it-boot'), volume_type='replicated',
+                imageRef=cloud.site('a')['image']['id'])
+            made['volumes'].append(boot.id)
+            data = cinder.volumes.create(1, name=unique('it-data'),
+                                         volume_type='replicated')
+            made['volumes'].append(data.id)
+            _wait_volume(cinder, boot.id, 'available')
+            _wait_volume(cinder, data.id, 'available')
+            server = nova.servers.create(
+                unique('it-server'), image=None,
+                flavor=cloud.site('a')['nova']['flavors']['m1.tiny'],
+                key_name=kp.name, userdata=USER_DATA,
+                meta={'role': 'web-%d' % i},
+                nics=[{'net-id': net['network_id']}],
+                block_device_mapping_v2=[{
+                    'boot_index': 0, 'uuid': boot.id,
+                    'source_type': 'volume', 'destination_type': 'volume',
+                    'delete_on_termination': False}])
+            made['servers'].append(server.id)
+            made['boot'][server.id] = boot.id
+            made['data'][server.id] = data.id
+
+        def active(sid):
+            s = nova.servers.get(sid)
+            assert s.status != 'ERROR', getattr(s, 'fault', None)
+            return s.status == 'ACTIVE'
+        for sid in made['servers']:
+            wait_until('server ACTIVE', lambda sid=sid: active(sid), 180, 1)
+            nova.volumes.create_server_volume(sid, made['data'][sid])
+            _wait_volume(cinder, made['data'][sid], 'in-use')
+        swift.put_container(made['container'])
+        for i in range(3):
+            swift.put_object(made['container'], 'obj-%d' % i,
+                             contents=os.urandom(1024))
+        yield made
+    finally:
+        for sid in made['servers']:
+            try:
+                nova.servers.delete(sid)
+            except nova_exc.NotFound:
+                continue
+        for sid in made['servers']:
+            wait_until('server deleted', _gone(
+                lambda sid=sid: nova.servers.get(sid)), 120, 1)
+        for vid in made['volumes']:
+            try:
+                _wait_volume(cinder, vid, 'available')
+                cinder.volumes.delete(vid)
+            except cinder_exc.NotFound:
+                continue
+        for vid in made['volumes']:
+            wait_until('volume deleted', _gone(
+                lambda vid=vid: cinder.volumes.get(vid)), 120, 1)
+        if made['keypair']:
+            nova.keypairs.delete(made['keypair'])
+        for site in ('a', 'b'):
+            conn = cloud.swift(USER, site)
+            try:
+                for obj in conn.get_container(made['container'])[1]:
+                    conn.delete_object(made['container'], obj['name'])
+                conn.delete_container(made['container'])
+            except swift_exc.ClientException as e:
+                if e.http_status != 404:
+                    raise
+
+
+@pytest.fixture(scope='module')
+def plan(drs, workload):
+    resources = [{'type': 'OS::Nova::Server', 'id': sid, 'tier': 1}
+                 for sid in workload['servers']]
+    resources.append({'type': 'OS::Swift::Container',
+                      'id': workload['container']})
+    body = {'plan': {
+        'name': unique('it-plan'), 'source_site': drs.sites['a']['id'],
+        'target_site': drs.sites['b']['id'], 'rpo_seconds': RPO,
+        'resources': resources,
+        # No network mapping: preflight must report it.
+        'mappings': {'flavors': {'m1.tiny': 'm1.tiny'},
+                     'availability_zones': {'nova': 'nova'},
+                     'volume_types': {'replicated': 'replicated'}}}}
+    plan = drs.post('/v1/plans', body, expect=201).json()['plan']
+    yield plan
+    current = drs.plan(plan['id'])
+    if current['status'] not in ('available', 'error'):
+        drs.run(plan['id'], 'unprotect')
+    drs.request('DELETE', '/v1/plans/%s' % plan['id'], USER)
+
+
+def _operation_result(drs, op_id):
+    """The operation's result, from drs's database (the report API of
+    the operations is not part of this feature)."""
+    db = sqlite3.connect(os.path.join(drs.dir, 'drs.sqlite'))
+    try:
+        row = db.execute('SELECT result FROM operations WHERE id = ?',
+                         (op_id,)).fetchone()
+    finally:
+        db.close()
+    import json
+    return json.loads(row[0]) if row and row[0] else {}
+
+
+# ---------------------------------------------------------------- tests
+
+def test_protect(cloud, drs, workload, plan):
+    op = drs.run(plan['id'], 'protect', timeout=300)
+    assert op['status'] == 'succeeded', (op, drs.tail())
+    FIGURES['protect_seconds'] = round(op['_duration'], 1)
+    shown = drs.plan(plan['id'])
+    assert shown['status'] == 'protected'
+    assert 'trust_id' not in shown
+    by_id = {r['id']: r for r in shown['resources']}
+    for sid in workload['servers']:
+        rep = by_id[sid]['replication']
+        assert rep['state'] != 'unprotected'
+        assert set(rep['replica']['volumes']) == {
+            workload['boot'][sid], workload['data'][sid]}
+    cont = by_id[workload['container']]['replication']
+    assert cont['replica']['containers'] == [workload['container']]
+    # The target container exists at B with the sync key set by drs.
+    cloud.swift(USER, 'b').head_container(workload['container'])
+    src = cloud.swift(USER, 'a').head_container(workload['container'])
+    assert src['x-container-sync-to'].endswith('/' + workload['container'])
+
+    recipes = drs.get('/v1/plans/%s/recipes' % plan['id'])['recipes']
+    assert sorted(r['resource_id'] for r in recipes) == sorted(
+        workload['servers'])
+    for r in recipes:
+        recipe = r['recipe']
+        sid = r['resource_id']
+        assert recipe['flavor']['name'] == 'm1.tiny'
+        assert recipe['flavor']['ram'] == 128
+        assert recipe['key_pair']['name'] == workload['keypair']
+        assert recipe['key_pair']['public_key'] == workload['public_key']
+        assert recipe['boot_volume']['id'] == workload['boot'][sid]
+        assert [v['id'] for v in recipe['data_volumes']] == [
+            workload['data'][sid]]
+        port = recipe['ports'][0]
+        assert port['network_id'] == \
+            cloud.site('a')['networks']['tenant1']['network_id']
+        assert port['mac_address'] and port['fixed_ips'][0]['ip_address']
+        assert recipe['security_groups'][0]['rules']
+        assert recipe['metadata']['role'].startswith('web-')
+        assert recipe['user_data']['sha256'] == hashlib.sha256(
+            USER_DATA.encode()).hexdigest()
+        assert USER_DATA not in str(recipe)
+
+
+def test_bytes_reach_target_and_rpo_met(cloud, drs, workload, plan):
+    written = {}
+    t0 = time.time()
+    for sid in workload['servers']:
+        for vid in (workload['boot'][sid], workload['data'][sid]):
+            data = b'drs-protect ' + os.urandom(12).hex().encode()
+            cloud.vio.write('a', vid, data, offset=3 * MiB)
+            written[vid] = data
+    swift_a = cloud.swift(USER, 'a')
+    swift_a.put_object(workload['container'], 'after-protect',
+                       contents=b'late object')
+    interval = cloud.data['replication']['interval_s']
+    for vid, data in written.items():
+        wait_until('bytes of %s at B' % vid,
+                   lambda vid=vid, data=data: cloud.vio.read(
+                       'b', None, len(data), offset=3 * MiB,
+                       replica_of=vid) == data,
+                   timeout=8 * interval + 20)
+    swift_b = cloud.swift(USER, 'b')
+
+    def synced():
+        try:
+            swift_b.head_object(workload['container'], 'after-protect')
+        except swift_exc.ClientException:
+            return False
+        return True
+    sync_interval = cloud.data['replication']['container_sync_interval_s']
+    wait_until('object at B', synced, timeout=12 * sync_interval + 30)
+    FIGURES['data_at_b_seconds'] = round(time.time() - t0, 1)
+
+    def rpo_met():
+        op = drs.run(plan['id'], 'sync', timeout=120)
+        assert op['status'] == 'succeeded', op
+        shown = drs.plan(plan['id'])
+        ok = (shown['rpo_seconds_achieved'] is not None
+              and shown['rpo_seconds_achieved'] < RPO
+              and shown['status'] == 'protected'
+              and all(r['replication']['state'] == 'in_sync'
+                      for r in shown['resources']))
+        return shown if ok else None
+    shown = wait_until('plan RPO under %ss' % RPO, rpo_met, timeout=90,
+                       interval=3)
+    FIGURES['rpo_in_sync'] = shown['rpo_seconds_achieved']
+    for r in shown['resources']:
+        assert r['replication']['lag_seconds'] < RPO
+
+
+def test_paused_replication_degrades_then_recovers(cloud, drs, workload,
+                                                   plan):
+    target = 12
+    drs.request('PATCH', '/v1/plans/%s' % plan['id'], USER,
+                body={'plan': {'rpo_seconds': target}}, expect=200)
+    cloud.testcloud('replication', 'pause', '--site', 'a')
+    try:
+        shown = wait_until(
+            'plan degraded', lambda: (lambda p: p if p['status'] ==
+                                      'degraded' else None)(
+                drs.plan(plan['id'])), timeout=90, interval=2)
+        first = shown['rpo_seconds_achieved']
+        assert first > target
+        # The lag keeps growing while replication is paused.
+        later = wait_until(
+            'lag growing', lambda: (lambda p: p if p[
+                'rpo_seconds_achieved'] > first + 5 else None)(
+                drs.plan(plan['id'])), timeout=60, interval=2)
+        assert later['status'] == 'degraded'
+        FIGURES['rpo_paused'] = (first, later['rpo_seconds_achieved'])
+        lagging = [r for r in later['resources']
+                   if r['type'] == 'OS::Nova::Server']
+        assert all(r['replication']['state'] == 'lagging' for r in lagging)
+    finally:
+        cloud.testcloud('replication', 'resume', '--site', 'a')
+    shown = wait_until(
+        'plan protected again', lambda: (lambda p: p if p['status'] ==
+                                         'protected' else None)(
+            drs.plan(plan['id'])), timeout=90, interval=2)
+    FIGURES['rpo_recovered'] = shown['rpo_seconds_achieved']
+    log = drs.log_text()
+    assert 'dr.plan.degraded' in log and 'dr.plan.recovered' in log
+    drs.request('PATCH', '/v1/plans/%s' % plan['id'], USER,
+                body={'plan': {'rpo_seconds': RPO}}, expect=200)
+
+
+def _snapshot(cloud):
+    """What tenant1 has at both sites (and its quota at B)."""
+    out = {}
+    for site in ('a', 'b'):
+        nova = cloud.nova(USER, site)
+        cinder = cloud.cinder(USER, site)
+        net = cloud.sdk(USER, site).network
+        swift = cloud.swift(USER, site)
+        out[site] = {
+            'servers': sorted((s.id, s.status, s.updated)
+                              for s in nova.servers.list()),
+            'volumes': sorted((v.id, v.status, v.volume_type)
+                              for v in cinder.volumes.list()),
+            'ports': sorted(p.id for p in net.ports()),
+            'keypairs': sorted(k.name for k in nova.keypairs.list()),
+            'containers': sorted((c['name'], c['count'])
+                                 for c in swift.get_account()[1]),
+        }
+    return out
+
+
+def test_preflight_reports_and_changes_nothing(cloud, drs, workload, plan):
+    admin_b = cloud.nova('admin', 'b')
+    project = cloud.project_id('tenant1')
+    before_quota = admin_b.quotas.get(project).instances
+    used = cloud.nova(USER, 'b').limits.get().absolute
+    in_use = {a.name: a.value for a in used}['totalInstancesUsed']
+    # Room for one server at B: the plan needs two.
+    admin_b.quotas.update(project, instances=in_use + 1)
+    try:
+        before = _snapshot(cloud)
+        op = drs.run(plan['id'], 'preflight', timeout=120)
+        after = _snapshot(cloud)
+    finally:
+        admin_b.quotas.update(project, instances=before_quota)
+    assert op['status'] == 'succeeded', op
+    assert before == after
+    result = _operation_result(drs, op['id'])
+    codes = {f['code'] for f in result['findings']}
+    assert 'unmapped_network' in codes, result
+    shortfall = [f for f in result['findings']
+                 if f['code'] == 'quota_shortfall']
+    assert any('instances' in f['detail'] for f in shortfall), result
+    net = [f for f in result['findings'] if f['code'] == 'unmapped_network']
+    assert {f['resource']['id'] for f in net} == set(workload['servers'])
+    assert drs.plan(plan['id'])['status'] == 'protected'
+    FIGURES['preflight_findings'] = sorted(codes)
+
+
+def test_resource_of_another_project_is_refused(cloud, drs):
+    cinder2 = cloud.cinder('tenant2-member', 'a')
+    vol = cinder2.volumes.create(1, name=unique('it-foreign'),
+                                 volume_type='standard')
+    try:
+        _wait_volume(cinder2, vol.id, 'available')
+        body = {'plan': {
+            'name': unique('it-foreign-plan'),
+            'source_site': drs.sites['a']['id'],
+            'target_site': drs.sites['b']['id'], 'rpo_seconds': RPO,
+            'resources': [{'type': 'OS::Cinder::Volume', 'id': vol.id}],
+            'mappings': {'volume_types': {'standard': 'replicated'}}}}
+        foreign = drs.post('/v1/plans', body, expect=201).json()['plan']
+        try:
+            op = drs.run(foreign['id'], 'protect', timeout=120)
+            assert op['status'] == 'failed'
+            assert vol.id in op['error']['detail'], op['error']
+            assert op['error']['resource'] == {
+                'type': 'OS::Cinder::Volume', 'id': vol.id}
+            assert drs.plan(foreign['id'])['status'] == 'error'
+            # Not retyped, not touched.
+            again = cinder2.volumes.get(vol.id)
+            assert (again.volume_type, again.status) == ('standard',
+                                                         'available')
+            assert cloud.vio.replica_info('b', vol.id) is None
+        finally:
+            drs.request('DELETE', '/v1/plans/%s' % foreign['id'], USER,
+                        expect=204)
+    finally:
+        cinder2.volumes.delete(vol.id)
+        wait_until('volume deleted', _gone(
+            lambda: cinder2.volumes.get(vol.id)), 120, 1)
+
+
+def test_unprotect_leaves_data_in_place(cloud, drs, workload, plan):
+    marks = {}
+    for sid in workload['servers']:
+        vid = workload['data'][sid]
+        marks[vid] = cloud.vio.read('a', vid, 36, offset=3 * MiB)
+    op = drs.run(plan['id'], 'unprotect', timeout=300)
+    assert op['status'] == 'succeeded', op
+    shown = drs.plan(plan['id'])
+    assert shown['status'] == 'available'
+    assert all(r['replication']['state'] == 'unprotected'
+               for r in shown['resources'])
+    swift_a = cloud.swift(USER, 'a')
+    headers = swift_a.head_container(workload['container'])
+    assert 'x-container-sync-to' not in headers
+    names_a = {o['name'] for o in
+               swift_a.get_container(workload['container'])[1]}
+    names_b = {o['name'] for o in cloud.swift(USER, 'b').get_container(
+        workload['container'])[1]}
+    assert 'after-protect' in names_a and 'after-protect' in names_b
+    cinder = cloud.cinder(USER, 'a')
+    for vid in workload['volumes']:
+        v = cinder.volumes.get(vid)
+        assert v.volume_type == 'replicated'
+        assert cloud.vio.replica_info('b', vid) is not None
+    for vid, data in marks.items():
+        assert cloud.vio.read('a', vid, len(data), offset=3 * MiB) == data
+    print('\nmeasured: %r' % FIGURES)

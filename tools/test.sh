@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The tests of drs, all of them: unit, functional (real Keystone,
-# SQLite/MariaDB/PostgreSQL, RabbitMQ, Redis) and integration (the
-# two-site test cloud). Sets up whatever this machine lacks first.
+# The tests of drs, all of them: unit and functional (real Keystone,
+# SQLite/MariaDB/PostgreSQL, RabbitMQ, Redis), then integration (drs and
+# the two-site test cloud of real OpenStack services). Sets up whatever this
+# machine lacks first.
 #
 #   tools/test.sh                 everything
-#   tools/test.sh drs/tests/unit  only what pytest is given
+#   tools/test.sh PATH...         only what pytest is given (the test cloud
+#                                 is brought up when a path is under
+#                                 drs/tests/integration)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -14,20 +17,38 @@ ensure_venv
 # Every database and service must answer: a skipped backend would hide a
 # failure.
 export DRS_TEST_REQUIRE_ALL_DBS=1 DRS_TEST_REQUIRE_SERVICES=1
+cd "$DRS_TOP"
 
-if [ $# -eq 0 ] || [[ " $* " == *integration* ]]; then
+run_pytest() {
+    "$DRS_VENV/bin/python" -m pytest -p no:cacheprovider -ra "$@"
+}
+
+integration() {
     say "bringing up the two-site test cloud"
     "$DRS_TOP/tools/testcloud/testcloud" up
+    say "integration tests"
+    local status=0
+    DRS_INTEGRATION=1 run_pytest "$@" || status=$?
+    if [ $status -ne 0 ]; then
+        say "test cloud logs (tails)"
+        "$DRS_TOP/tools/testcloud/testcloud" logs || true
+    fi
+    return $status
+}
+
+if [ $# -gt 0 ]; then
+    if [[ " $* " == *integration* ]]; then
+        integration "$@"
+    else
+        run_pytest "$@"
+    fi
+    exit
 fi
 
-say "running the tests"
-cd "$DRS_TOP"
+# Unit and functional first: the functional engine tests restart RabbitMQ,
+# which the test cloud's services use too.
 status=0
-"$DRS_VENV/bin/python" -m pytest -p no:cacheprovider -ra "${@:-drs/tests}" \
-    || status=$?
-if [ $status -ne 0 ] && [ -x "$DRS_TOP/tools/testcloud/testcloud" ] \
-        && "$DRS_TOP/tools/testcloud/testcloud" status >/dev/null 2>&1; then
-    say "test cloud logs (tails)"
-    "$DRS_TOP/tools/testcloud/testcloud" logs || true
-fi
+say "unit and functional tests"
+run_pytest drs/tests/unit drs/tests/functional || status=$?
+integration drs/tests/integration || status=$?
 exit $status

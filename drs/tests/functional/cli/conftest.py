@@ -207,10 +207,10 @@ class Cli:
         return env
 
     def __call__(self, *args: str, user: str = 'alice',
-                 check: bool = True, timeout: float = CLI_TIMEOUT
-                 ) -> Result:
+                 check: bool = True, timeout: float = CLI_TIMEOUT,
+                 env: dict[str, str] | None = None) -> Result:
         proc = subprocess.run(
-            [_bin('openstack'), *args], env=self.env(user),
+            [_bin('openstack'), *args], env={**self.env(user), **(env or {})},
             capture_output=True, text=True, timeout=timeout,
             stdin=subprocess.DEVNULL)
         result = Result(list(args), proc.returncode, proc.stdout,

@@ -277,3 +277,23 @@ def test_operation_report_and_cancel(cli, cli_sites):
     result = cli('dr', 'operation', 'show', str(uuid.uuid4()), check=False)
     assert result.returncode == 1
     assert 'no operation with id' in result.stderr
+
+
+def test_endpoint_override_and_api_version(cli, cli_sites):
+    # OS_DR_ENDPOINT_OVERRIDE instead of the catalog, with /v1 or not.
+    listed = cli.json('dr', 'site', 'list', '--name', 'cli-site-a',
+                      env={'OS_DR_ENDPOINT_OVERRIDE':
+                           cli.server.url + '/v1'})
+    assert [s['Name'] for s in listed] == ['cli-site-a']
+    listed = cli.json('--os-dr-api-version', '1.0', 'dr', 'site', 'list',
+                      '--name', 'cli-site-a')
+    assert len(listed) == 1
+    result = cli('--os-dr-api-version', '1.99', 'dr', 'site', 'list',
+                 check=False)
+    assert result.returncode == 1
+    assert 'supports API versions 1.0 to 1.0, not 1.99' in result.stderr
+    # Nothing listening: a clear error, no traceback.
+    result = cli('dr', 'site', 'list', check=False,
+                 env={'OS_DR_ENDPOINT_OVERRIDE': 'http://127.0.0.1:9'})
+    assert result.returncode == 1
+    assert 'Traceback' not in result.stderr and result.stderr.strip()

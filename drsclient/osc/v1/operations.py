@@ -112,6 +112,48 @@ class ListOperationEvent(command.Lister):
                  for e in events))
 
 
+class StepsColumn(common.LIST_DICT):
+    """One line per step: step, resource, outcome, duration."""
+
+    def human_readable(self) -> str:
+        lines = []
+        for step in self._value or []:
+            res = step.get('resource') or {}
+            parts = [str(step.get('step'))]
+            if res:
+                parts.append('%s %s' % (res.get('type'), res.get('id')))
+            parts.append(str(step.get('outcome')))
+            if step.get('duration_seconds') is not None:
+                parts.append('%ss' % step['duration_seconds'])
+            if step.get('message'):
+                parts.append('- %s' % step['message'])
+            lines.append(' '.join(parts))
+        return '\n'.join(lines)
+
+
+class FindingsColumn(common.LIST_DICT):
+    """One line per preflight finding: severity, detail, resource."""
+
+    def human_readable(self) -> str:
+        lines = []
+        for finding in self._value or []:
+            res = finding.get('resource') or {}
+            line = '%s: %s' % (finding.get('severity'), finding.get('detail'))
+            if res:
+                line += ' (%s %s)' % (res.get('type'), res.get('id'))
+            lines.append(line)
+        return '\n'.join(lines)
+
+
+REPORT_COLUMNS = ('operation_id', 'plan_id', 'action', 'status',
+                  'requested_at', 'started_at', 'finished_at',
+                  'duration_seconds', 'rto_seconds', 'rpo_seconds', 'error',
+                  'steps')
+REPORT_FORMATTERS: dict[str, type] = {'error': common.DICT,
+                                      'steps': StepsColumn,
+                                      'findings': FindingsColumn}
+
+
 class ShowOperationReport(command.ShowOne):
     """Show the report of an operation: timings, RTO, RPO, findings."""
 
@@ -128,15 +170,15 @@ class ShowOperationReport(command.ShowOne):
             report = dr.operations.report(op['id'])
         except op_manager.ReportNotAvailable as e:
             raise osc_exc.CommandError(str(e))
-        columns = tuple(sorted(report))
-        formatters: dict[str, type] = {}
+        # The known fields first, then any newer ones the API adds.
+        columns = tuple(c for c in REPORT_COLUMNS if c in report) + tuple(
+            sorted(c for c in report if c not in REPORT_COLUMNS))
+        formatters: dict[str, type] = dict(REPORT_FORMATTERS)
         for key in columns:
-            if isinstance(report[key], dict):
+            if key not in formatters and isinstance(report[key], dict):
                 formatters[key] = common.DICT
-            elif isinstance(report[key], list):
-                formatters[key] = common.LIST_DICT if all(
-                    isinstance(v, dict) for v in report[key]) \
-                    else common.LIST
+            elif key not in formatters and isinstance(report[key], list):
+                formatters[key] = common.LIST
         return common.columns_and_data(report, columns, formatters)
 
 

@@ -96,9 +96,10 @@ class ProgressPrinter:
         took = elapsed(self.clock() - self.start)
         line = 'Operation %s (%s) %s after %s' % (
             op['id'], op.get('action'), op['status'], took)
-        rto = (report or {}).get('rto_seconds')
-        if rto is not None:
-            line += '; RTO %ss' % rto
+        for key, label in (('rto_seconds', 'RTO'), ('rpo_seconds', 'RPO')):
+            value = (report or {}).get(key)
+            if value is not None:
+                line += '; %s %ss' % (label, value)
         error = op.get('error')
         if error:
             line += ': ' + error_text(error)

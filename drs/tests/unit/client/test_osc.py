@@ -69,3 +69,30 @@ def test_plugin_api_versions():
     assert plugin.check_api_version('1.0')
     with pytest.raises(osc_exc.CommandError):
         plugin.check_api_version('one')
+
+
+def test_report_columns():
+    steps = operations.StepsColumn([
+        {'step': 'boot', 'resource': {'type': 'OS::Nova::Server',
+                                      'id': 'web'},
+         'outcome': 'succeeded', 'duration_seconds': 4.2, 'message': None},
+        {'step': 'summary', 'resource': None, 'outcome': 'failed',
+         'duration_seconds': None, 'message': 'boom'}])
+    assert steps.human_readable() == (
+        'boot OS::Nova::Server web succeeded 4.2s\nsummary failed - boom')
+    findings = operations.FindingsColumn([
+        {'severity': 'error', 'detail': 'no flavor m1.big at the target',
+         'resource': {'type': 'OS::Nova::Server', 'id': 'web'}}])
+    assert findings.human_readable() == (
+        'error: no flavor m1.big at the target (OS::Nova::Server web)')
+
+
+def test_outcome_line_with_rto_and_rpo():
+    import io
+    out = io.StringIO()
+    printer = progress.ProgressPrinter(out, tty=False, clock=lambda: 0)
+    line = printer.finish({'id': 'op', 'action': 'failover',
+                           'status': 'succeeded'},
+                          {'rto_seconds': 58.2, 'rpo_seconds': 12})
+    assert line == ('Operation op (failover) succeeded after 00:00; '
+                    'RTO 58.2s; RPO 12s')

@@ -520,7 +520,16 @@ class WaitCaughtUp(base.OperationTask):
                 behind += [n for n in containers
                            if not (st.get(n) or {}).get('in_sync')]
             if not behind:
-                return {'caught_up_at': time.time(), 'since': since}
+                now = time.time()
+                # The containers are equal at both sites now: their
+                # replicas are as of now (the cut-off reads this).
+                for row in plan.resources:
+                    if row.resource_type == replication.CONTAINER:
+                        db_api.protected_resource_update(
+                            context, plan_id, row.resource_type,
+                            row.resource_id, {'replica': dict(
+                                row.replica or {}, last_in_sync_at=now)})
+                return {'caught_up_at': now, 'since': since}
             if time.monotonic() > deadline:
                 raise drv_base.DriverError(
                     detail='replicas not caught up %ss after the source '

@@ -22,6 +22,15 @@ CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 SEGMENT_SUFFIXES = ('_segments', '+segments')
+SYNC_KEY_HEADER = 'x-container-sync-key'
+
+# python-swiftclient logs requests (curl lines) at debug level, with only
+# the token redacted, and only partly: the container-sync key drs sets is
+# a secret too, and neither is revealed at all.
+if SYNC_KEY_HEADER not in swift_client.LOGGER_SENSITIVE_HEADERS:
+    swift_client.LOGGER_SENSITIVE_HEADERS.append(SYNC_KEY_HEADER)
+swift_client.logger_settings['redact_sensitive_headers'] = True
+swift_client.logger_settings['reveal_sensitive_prefix'] = 0
 
 
 class SwiftObjectStorageDriver(base.ObjectStorageDriver):

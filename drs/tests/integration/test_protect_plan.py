@@ -324,49 +324,78 @@ def test_paused_replication_degrades_then_recovers(cloud, drs, workload,
                 body={'plan': {'rpo_seconds': RPO}}, expect=200)
 
 
-def _snapshot(cloud):
-    """What tenant1 has at both sites (and its quota at B)."""
+def _snapshot(cloud, workload, plan_id):
+    """What drs could have touched at both sites, for tenant1.
+
+    Other tests share the project: the comparison covers the plan's own
+    resources exactly, and anything new that this plan's drs could have
+    made (named after the workload, or drs-<plan id>).
+    """
+    ours = set(workload['servers']) | set(workload['volumes'])
+    prefixes = ('drs-%s' % plan_id, workload['container'],
+                workload['keypair'])
     out = {}
     for site in ('a', 'b'):
         nova = cloud.nova(USER, site)
         cinder = cloud.cinder(USER, site)
         net = cloud.sdk(USER, site).network
         swift = cloud.swift(USER, site)
+
+        def keep(rid, name):
+            return rid in ours or (name or '').startswith(prefixes)
         out[site] = {
             'servers': sorted((s.id, s.status, s.updated)
-                              for s in nova.servers.list()),
-            'volumes': sorted((v.id, v.status, v.volume_type)
-                              for v in cinder.volumes.list()),
-            'ports': sorted(p.id for p in net.ports()),
-            'keypairs': sorted(k.name for k in nova.keypairs.list()),
-            'containers': sorted((c['name'], c['count'])
-                                 for c in swift.get_account()[1]),
+                              for s in nova.servers.list()
+                              if keep(s.id, s.name)),
+            # (updated_at moves with every pass of the test cloud's
+            # replication loop, which records its progress in the volume)
+            'volumes': sorted((v.id, v.status, v.volume_type, v.size,
+                               v.name, str(v.attachments))
+                              for v in cinder.volumes.list()
+                              if keep(v.id, v.name)),
+            'ports': sorted((p.id, p.device_id, p.updated_at)
+                            for p in net.ports()
+                            if p.device_id in ours or keep(p.id, p.name)),
+            'keypairs': sorted(k.name for k in nova.keypairs.list()
+                               if keep(k.name, k.name)),
+            'containers': sorted(
+                (c['name'], c['count'], c['bytes'])
+                for c in swift.get_account()[1] if keep(c['name'],
+                                                        c['name'])),
         }
+        if site == 'a':
+            out[site]['sync_to'] = swift.head_container(
+                workload['container']).get('x-container-sync-to')
     return out
 
 
 def test_preflight_reports_and_changes_nothing(cloud, drs, workload, plan):
-    admin_b = cloud.nova('admin', 'b')
+    admin_b = cloud.cinder('admin', 'b')
     project = cloud.project_id('tenant1')
-    before_quota = admin_b.quotas.get(project).instances
-    used = cloud.nova(USER, 'b').limits.get().absolute
-    in_use = {a.name: a.value for a in used}['totalInstancesUsed']
-    # Room for one server at B: the plan needs two.
-    admin_b.quotas.update(project, instances=in_use + 1)
+    before_quota = admin_b.quotas.get(project).volumes
+    absolute = {a.name: a.value for a in
+                cloud.cinder(USER, 'b').limits.get().absolute}
+    # Room for one volume at B: a failover of the plan needs four.
+    admin_b.quotas.update(project, volumes=absolute['totalVolumesUsed'] + 1)
     try:
-        before = _snapshot(cloud)
+        before = _snapshot(cloud, workload, plan['id'])
         op = drs.run(plan['id'], 'preflight', timeout=120)
-        after = _snapshot(cloud)
+        after = _snapshot(cloud, workload, plan['id'])
     finally:
-        admin_b.quotas.update(project, instances=before_quota)
+        admin_b.quotas.update(project, volumes=before_quota)
     assert op['status'] == 'succeeded', op
-    assert before == after
+    changed = [(site, key, before[site][key], after[site][key])
+               for site in before for key in before[site]
+               if before[site][key] != after[site][key]]
+    assert not changed, changed
     result = _operation_result(drs, op['id'])
     codes = {f['code'] for f in result['findings']}
     assert 'unmapped_network' in codes, result
     shortfall = [f for f in result['findings']
                  if f['code'] == 'quota_shortfall']
-    assert any('instances' in f['detail'] for f in shortfall), result
+    assert any(f['detail'].startswith('quota volumes') for f in shortfall), \
+        result
+    assert result['needs']['volumes'] == 4
     net = [f for f in result['findings'] if f['code'] == 'unmapped_network']
     assert {f['resource']['id'] for f in net} == set(workload['servers'])
     assert drs.plan(plan['id'])['status'] == 'protected'

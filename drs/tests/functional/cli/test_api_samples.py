@@ -245,6 +245,8 @@ def test_api_samples(recorder):
            template='/v1/operations')
     r.call('operation-events', 'GET', op_path + '/events',
            template='/v1/operations/{operation_id}/events')
+    r.call('operation-report', 'GET', op_path + '/report',
+           template='/v1/operations/{operation_id}/report')
     # Cancel: an operation just posted is pending (or just started).
     op = r.call(None, 'POST', actions, status=202,
                 body={'reprotect': {}})['operation']

@@ -262,14 +262,13 @@ def test_operation_report_and_cancel(cli, cli_sites):
         '--target-site', 'cli-site-b')
     op = cli.json('dr', 'plan', 'protect', name, '--wait',
                   '--poll-interval', '0.2')
-    result = cli('dr', 'operation', 'report', op['id'], check=False)
-    # The report API comes with the recover issue; until then a clear
-    # message, not a traceback.
-    if result.returncode:
-        assert 'no report is available for operation %s' % op['id'] \
-            in result.stderr, result
-    else:
-        assert result.stdout
+    report = cli.json('dr', 'operation', 'report', op['id'])
+    assert (report['operation_id'], report['action'], report['status']) == (
+        op['id'], 'protect', 'succeeded')
+    assert report['steps'] and all(s['outcome'] == 'succeeded'
+                                   for s in report['steps'])
+    table = cli('dr', 'operation', 'report', op['id']).stdout
+    assert 'step-1 OS::Cinder::Volume' in table or 'step-1' in table
     # A finished operation cannot be cancelled: the API's detail.
     result = cli('dr', 'operation', 'cancel', op['id'], check=False)
     assert result.returncode == 1

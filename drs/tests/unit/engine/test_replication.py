@@ -1,0 +1,217 @@
+"""Lag measurement, RPO and preflight logic of drs.engine.replication
+(drivers and database mocked)."""
+
+from unittest import mock
+
+import pytest
+
+from drs.common import states
+from drs.drivers import base as drv_base
+from drs.engine import replication
+
+
+def _row(rtype, rid, protect_data=None, replica=None,
+         state='replicating', lag=None):
+    return mock.Mock(resource_type=rtype, resource_id=rid,
+                     protect_data=protect_data or {}, replica=replica or {},
+                     replication_state=state, lag_seconds=lag)
+
+
+class FakeClients:
+    def __init__(self, drivers):
+        self.drivers = drivers
+        self.sites = {'source': {'name': 'a'}, 'target': {'name': 'b'}}
+
+    def driver(self, kind, where):
+        return self.drivers[(kind, where)]
+
+
+def _plan(rows, rpo=60, mappings=None, status='protected'):
+    return mock.Mock(id='plan-1', rpo_seconds=rpo, resources=rows,
+                     mappings=mappings or {}, options={}, status=status,
+                     project_id='p')
+
+
+@pytest.fixture
+def db():
+    with mock.patch.object(replication, 'db_api') as db:
+        yield db
+
+
+def test_measure_uses_list_calls_not_one_per_resource(db):
+    now = 10_000.0
+    rows = [
+        _row(replication.SERVER, 's1', {'volumes': {
+            'v1': {'protected_at': now - 500},
+            'v2': {'protected_at': now - 500}}}),
+        _row(replication.SERVER, 's2', {'volumes': {
+            'v3': {'protected_at': now - 500}}}),
+        _row(replication.VOLUME, 'v4', {'protected_at': now - 30}),
+        _row(replication.CONTAINER, 'docs', {'protected_at': now - 500},
+             {'last_in_sync_at': now - 100}),
+    ]
+    plan = _plan(rows)
+    src_vol, dst_vol = mock.Mock(), mock.Mock()
+    src_vol.list_volumes.return_value = [
+        {'id': v, 'replication_status': 'enabled'}
+        for v in ('v1', 'v2', 'v3', 'v4')]
+    dst_vol.replicas.return_value = {
+        'v1': {'last_sync_at': now - 2, 'reference': 'r1'},
+        'v2': {'last_sync_at': now - 90, 'reference': 'r2'},
+        'v3': {'last_sync_at': now - 1, 'reference': 'r3'}}
+    src_os, dst_os = mock.Mock(), mock.Mock()
+    src_os.replication_status.return_value = {'docs': {'in_sync': False}}
+    clients = FakeClients({('volume', 'source'): src_vol,
+                           ('volume', 'target'): dst_vol,
+                           ('object_storage', 'source'): src_os,
+                           ('object_storage', 'target'): dst_os})
+    with mock.patch.object(replication, 'plan_clients',
+                           return_value=(plan, clients)), \
+            mock.patch.object(replication, '_now', return_value=now):
+        figures = replication.measure(mock.Mock(), 'plan-1')
+    # One list at each site for all the volumes, one status call for
+    # every container: nothing per resource.
+    src_vol.list_volumes.assert_called_once_with()
+    dst_vol.replicas.assert_called_once_with(['v1', 'v2', 'v3', 'v4'])
+    src_os.replication_status.assert_called_once_with(['docs'], dst_os)
+    src_vol.get_volume.assert_not_called()
+    lags = {r['id']: r['lag_seconds'] for r in figures['resources']}
+    assert lags == {'s1': 90.0, 's2': 1.0, 'v4': 30.0, 'docs': 100.0}
+    states_ = {r['id']: r['state'] for r in figures['resources']}
+    assert states_ == {'s1': 'lagging', 's2': 'in_sync', 'v4': 'in_sync',
+                       'docs': 'lagging'}
+    assert figures['rpo_seconds_achieved'] == 100.0
+    plan_values = db.plan_update.call_args.args[2]
+    assert plan_values['rpo_seconds_achieved'] == 100.0
+
+
+def test_measure_marks_replication_errors(db):
+    rows = [_row(replication.VOLUME, 'v1', {'protected_at': 0})]
+    plan = _plan(rows)
+    src, dst = mock.Mock(), mock.Mock()
+    src.list_volumes.return_value = [{'id': 'v1',
+                                      'replication_status': 'error'}]
+    dst.replicas.return_value = {}
+    clients = FakeClients({('volume', 'source'): src,
+                           ('volume', 'target'): dst})
+    with mock.patch.object(replication, 'plan_clients',
+                           return_value=(plan, clients)), \
+            mock.patch.object(replication, '_now', return_value=10.0):
+        figures = replication.measure(mock.Mock(), 'plan-1')
+    assert figures['resources'][0]['state'] == drv_base.STATE_ERROR
+
+
+@pytest.mark.parametrize('achieved,event', [(120.0, states.DEGRADE),
+                                            (5.0, states.RECOVER)])
+def test_apply_rpo_degrades_or_recovers_and_notifies(db, achieved, event):
+    db.plan_get.return_value = _plan([], rpo=60)
+    after = states.DEGRADED if event == states.DEGRADE else \
+        states.PROTECTED
+    db.plan_replication_event.return_value = after
+    with mock.patch.object(replication, 'notify') as notify:
+        status = replication.apply_rpo(
+            mock.Mock(), 'plan-1', {'rpo_seconds_achieved': achieved},
+            operation_id='op-1')
+    db.plan_replication_event.assert_called_once_with(
+        mock.ANY, 'plan-1', event, operation_id='op-1')
+    if after == states.PROTECTED:
+        notify.assert_not_called()  # no change: no notification
+    else:
+        assert notify.call_args.args[1] == 'dr.plan.degraded'
+    assert status == after
+
+
+def test_apply_rpo_notifies_recovery():
+    with mock.patch.object(replication, 'db_api') as db, \
+            mock.patch.object(replication, 'notify') as notify:
+        db.plan_get.return_value = _plan([], rpo=60, status='degraded')
+        db.plan_replication_event.return_value = states.PROTECTED
+        replication.apply_rpo(mock.Mock(), 'plan-1',
+                              {'rpo_seconds_achieved': 3.0})
+    assert notify.call_args.args[1] == 'dr.plan.recovered'
+    assert notify.call_args.args[2]['previous_status'] == 'degraded'
+
+
+def test_preflight_server_findings(db):
+    recipe = {
+        'server': {'availability_zone': 'az1'},
+        'flavor': {'name': 'm1.big', 'vcpus': 4, 'ram': 4096},
+        'image': None,
+        'key_pair': {'name': 'k', 'public_key': 'ssh-ed25519 A'},
+        'ports': [{'id': 'p1', 'network_id': 'net-a'}],
+        'boot_volume': {'id': 'v1', 'size': 10, 'volume_type': 'fast'},
+        'data_volumes': []}
+    row = _row(replication.SERVER, 's1', state='in_sync', lag=1.0)
+    plan = _plan([row], mappings={'flavors': {'m1.big': 'm1.big'}})
+    db.recipe_list.return_value = [mock.Mock(resource_id='s1',
+                                             recipe=recipe)]
+    compute, volume = mock.Mock(), mock.Mock()
+    compute.find_flavor.return_value = None
+    compute.get_keypair.return_value = {'name': 'k',
+                                        'public_key': 'ssh-rsa OTHER'}
+    compute.availability_zones.return_value = ['nova']
+    volume.list_volume_types.return_value = [{'name': 'fast'}]
+    clients = FakeClients({('compute', 'target'): compute,
+                           ('network', 'target'): mock.Mock(),
+                           ('volume', 'target'): volume})
+    with mock.patch.object(replication, 'plan_clients',
+                           return_value=(plan, clients)):
+        out = replication.preflight_resource(
+            mock.Mock(), 'plan-1', {'type': replication.SERVER,
+                                    'id': 's1'})
+    codes = sorted(f['code'] for f in out['findings'])
+    assert codes == ['key_pair_conflict', 'missing_availability_zone',
+                     'missing_flavor', 'unmapped_availability_zone',
+                     'unmapped_network', 'unmapped_volume_type']
+    assert out['needs'] == {'instances': 1, 'cores': 4, 'ram': 4096,
+                            'volumes': 1, 'gigabytes': 10, 'port': 1}
+    # Nothing is written by a preflight.
+    db.protected_resource_update.assert_not_called()
+    db.recipe_save.assert_not_called()
+
+
+def test_preflight_quota_shortfall():
+    clients = FakeClients({
+        ('compute', 'target'): mock.Mock(quota=mock.Mock(return_value={
+            'instances': {'limit': 3, 'in_use': 2}})),
+        ('volume', 'target'): mock.Mock(quota=mock.Mock(return_value={
+            'volumes': {'limit': -1, 'in_use': 9}})),
+        ('network', 'target'): mock.Mock(quota=mock.Mock(
+            side_effect=RuntimeError('forbidden')))})
+    with mock.patch.object(replication, 'plan_clients',
+                           return_value=(None, clients)):
+        findings = replication.preflight_quotas(
+            mock.Mock(), 'plan-1', {'instances': 2, 'volumes': 4,
+                                    'port': 2})
+    assert [f['code'] for f in findings] == ['quota_unknown',
+                                             'quota_shortfall']
+    assert findings[1]['detail'].startswith('quota instances')
+
+
+def test_protect_volume_retypes_into_mapped_replicated_type():
+    volumes = mock.Mock()
+    volumes.get_volume.return_value = {'volume_type': 'standard',
+                                       'size': 1}
+    volumes.get_volume_type.side_effect = lambda name: {
+        'standard': {'name': 'standard', 'replicated': False},
+        'replicated': {'name': 'replicated', 'replicated': True}}[name]
+    clients = FakeClients({('volume', 'source'): volumes})
+    plan = _plan([], mappings={'volume_types': {'standard': 'replicated'}})
+    data = replication.protect_volume(clients, plan, 'v1', 'volume v1')
+    volumes.retype.assert_called_once_with('v1', 'replicated')
+    assert data['retyped_from'] == 'standard'
+    replication.unprotect_volume(clients, 'v1', data)
+    volumes.retype.assert_called_with('v1', 'standard')
+
+
+def test_protect_volume_without_mapping_names_the_volume():
+    volumes = mock.Mock()
+    volumes.get_volume.return_value = {'volume_type': 'standard',
+                                       'size': 1}
+    volumes.get_volume_type.return_value = {'name': 'standard',
+                                            'replicated': False}
+    clients = FakeClients({('volume', 'source'): volumes})
+    with pytest.raises(drv_base.DriverError) as e:
+        replication.protect_volume(clients, _plan([]), 'v9', 'volume v9')
+    assert 'v9' in str(e.value)
+    volumes.retype.assert_not_called()

@@ -156,6 +156,44 @@ def cleanup_test(plan: dict, parameters: dict) -> linear_flow.Flow:
     return flow
 
 
+def _reverse(flow: linear_flow.Flow, plan: dict) -> linear_flow.Flow:
+    """Protect what now runs at the target, into the old source."""
+    keys = []
+    servers = unordered_flow.Flow('reverse-servers')
+    for res in _of(plan, replication.SERVER):
+        keys.append('recipe_%s' % res['id'])
+        servers.add(linear_flow.Flow('reverse-%s' % res['id']).add(
+            tasks.CaptureRecoveredRecipe(resource=_ref(res),
+                                         provides=keys[-1]),
+            tasks.RemoveOldSourceServer(resource=_ref(res))))
+    if len(servers):
+        flow.add(servers)
+    containers = unordered_flow.Flow('reverse-containers')
+    for res in _of(plan, replication.CONTAINER):
+        keys.append('reversed_%s' % res['id'])
+        containers.add(tasks.ReverseContainer(resource=_ref(res),
+                                              provides=keys[-1]))
+    if len(containers):
+        flow.add(containers)
+    flow.add(tasks.SwapDirection(requires=keys))
+    return flow
+
+
+def reprotect(plan: dict, parameters: dict) -> linear_flow.Flow:
+    """After a failover: the recovered servers' recipes, the stale source
+    servers removed (volumes kept), container sync reversed, the plan's
+    resources and direction swapped. Volumes imported with a replicated
+    type replicate back by themselves."""
+    return _reverse(linear_flow.Flow('reprotect-%s' % plan['id']), plan)
+
+
+def failback(plan: dict, parameters: dict) -> linear_flow.Flow:
+    """A planned migration back to the original site, then reprotect in
+    the original direction."""
+    flow = planned_migration(plan, parameters)
+    return _reverse(flow, plan)
+
+
 for _action in ('failover', 'planned_migration', 'test_failover',
-                'cleanup_test'):
+                'cleanup_test', 'reprotect', 'failback'):
     flows.register(_action, '%s.%s' % (__name__, _action))

@@ -85,6 +85,18 @@ def _sub_event(context, operation_id: str, step: str, state: str,
                     type(e).__name__)
 
 
+def plan_mappings(plan) -> dict[str, dict]:
+    """The plan's mappings in its current direction: inverted once the
+    plan was reprotected (it then protects the old target into the old
+    source)."""
+    mappings = {k: dict(v or {}) for k, v in (plan.mappings or {}).items()
+                if isinstance(v, dict)}
+    if not plan.reversed:
+        return mappings
+    return {k: {dst: src for src, dst in v.items()}
+            for k, v in mappings.items()}
+
+
 def _target(context, plan_id: str) -> tuple[Any, target_ops.TargetSite]:
     plan, c = replication.plan_clients(context, plan_id)
     return plan, target_ops.TargetSite(c, 'target')
@@ -164,7 +176,7 @@ class ImportServerVolumes(base.OperationTask):
     def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
             ) -> dict:
         plan, site = _target(context, plan_id)
-        mapping = (plan.mappings or {}).get('volume_types') or {}
+        mapping = plan_mappings(plan).get('volume_types') or {}
         out: dict[str, dict] = {}
         volumes = self._volumes(context, plan_id)
         for vol in volumes:
@@ -257,7 +269,7 @@ class CreateTestNetworks(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         plan, site = _target(context, plan_id)
-        mapping = (plan.mappings or {}).get('networks') or {}
+        mapping = plan_mappings(plan).get('networks') or {}
         sources: list[str] = []
         for row in db_api.recipe_list(context, plan_id):
             for port in row.recipe.get('ports') or []:
@@ -290,7 +302,7 @@ class PrepareServer(base.OperationTask):
         plan, site = _target(context, plan_id)
         sid = self.resource['id']
         recipe = _recipe(context, plan_id, sid)
-        mappings = plan.mappings or {}
+        mappings = plan_mappings(plan)
         key_name, created = site.ensure_keypair(recipe.get('key_pair'))
         if created and key_name:
             _sub_event(context, operation_id, 'created-keypair',
@@ -362,7 +374,7 @@ class CreateServer(base.OperationTask):
                         'adopted': True}
             # A failed attempt: replaced, not kept beside the new one.
             site.delete_server(server['id'])
-        mappings = plan.mappings or {}
+        mappings = plan_mappings(plan)
         flavor_name = recipe['flavor']['name']
         flavor_name = (mappings.get('flavors') or {}).get(flavor_name,
                                                           flavor_name)
@@ -514,11 +526,24 @@ class WaitCaughtUp(base.OperationTask):
             behind = [v for v in volume_ids
                       if not (found.get(v) or {}).get('last_sync_at')
                       or found[v]['last_sync_at'] < since]
-            if containers:
-                st = c.driver('object_storage', 'source').replication_status(
-                    containers, c.driver('object_storage', 'target'))
-                behind += [n for n in containers
-                           if not (st.get(n) or {}).get('in_sync')]
+            seen = {}
+            for name in containers:
+                # HEAD of each container (its own database), not the
+                # account listings, which Swift updates asynchronously.
+                src = c.driver('object_storage', 'source').get_container(
+                    name)
+                try:
+                    dst = c.driver('object_storage', 'target').get_container(
+                        name)
+                except drv_base.ResourceNotFound:
+                    dst = {'count': None, 'bytes': None}
+                seen[name] = '%s: %s/%s objects/bytes at the source, ' \
+                    '%s/%s at the target' % (name, src['count'],
+                                             src['bytes'], dst['count'],
+                                             dst['bytes'])
+                if (src['count'], src['bytes']) != (dst['count'],
+                                                    dst['bytes']):
+                    behind.append(name)
             if not behind:
                 now = time.time()
                 # The containers are equal at both sites now: their
@@ -533,7 +558,8 @@ class WaitCaughtUp(base.OperationTask):
             if time.monotonic() > deadline:
                 raise drv_base.DriverError(
                     detail='replicas not caught up %ss after the source '
-                    'stopped: %s' % (timeout, ', '.join(behind)))
+                    'stopped: %s' % (timeout, ', '.join(
+                        seen.get(b, b) for b in behind)))
             time.sleep(2)
 
 
@@ -644,5 +670,154 @@ class ClearTestActive(base.OperationTask):
         db_api.plan_update(context, plan_id, {'test_active': False},
                            require_idle=False)
         result = {'removed': gone}
+        db_api.operation_update(context, operation_id, {'result': result})
+        return result
+
+
+# ------------------------------------------------- reprotect and failback
+
+def _recovered(context, plan_id: str, rtype: str, rid: str) -> dict:
+    plan = db_api.plan_get(context, plan_id)
+    row = replication.resource_row(plan, rtype, rid)
+    recovered = (row.replica or {}).get('recovered')
+    if not recovered:
+        raise drv_base.DriverError(
+            detail='%s %s was not recovered at the target site: fail over '
+            'first' % (rtype, rid))
+    return recovered
+
+
+class CaptureRecoveredRecipe(base.OperationTask):
+    """The recipe of the server a failover re-created at the target: it
+    is the one protected from now on (in the other direction)."""
+
+    step = 'capture-recovered-recipe'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        sid = self.resource['id']
+        recovered = _recovered(context, plan_id, replication.SERVER, sid)
+        new_sid = (recovered.get('server') or {}).get('id')
+        if not new_sid:
+            raise drv_base.DriverError(
+                detail='no recovered server is recorded for server %s'
+                % sid)
+        _plan, c = replication.plan_clients(context, plan_id)
+        recipe = c.driver('compute', 'target').capture_recipe(
+            new_sid, c.driver('network', 'target'))
+        volumes = c.driver('volume', 'target')
+        for entry in _recipe_volumes(recipe):
+            vol = volumes.get_volume(entry['id'])
+            entry.update(size=vol['size'], volume_type=vol['volume_type'],
+                         bootable=vol['bootable'])
+        db_api.recipe_save(context, plan_id, new_sid, recipe)
+        return {'old': sid, 'new': new_sid,
+                'volume_ids': [v['id'] for v in _recipe_volumes(recipe)]}
+
+
+class RemoveOldSourceServer(base.OperationTask):
+    """The stale server at the old source site (stopped, or left by the
+    disaster) and its ports, so that its fixed IPs are free for a later
+    failback. Its volumes are kept."""
+
+    step = 'remove-old-source'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        sid = self.resource['id']
+        _plan, c = replication.plan_clients(context, plan_id)
+        source = target_ops.TargetSite(c, 'source')
+        try:
+            recipe = _recipe(context, plan_id, sid)
+        except drv_base.DriverError:
+            recipe = {}
+        try:
+            source.compute.get_server(sid)
+            source.delete_server(sid)
+            deleted = True
+        except drv_base.ResourceNotFound:
+            deleted = False
+        for port in recipe.get('ports') or []:
+            source.delete_port(port['id'])
+        return {'server': sid, 'deleted': deleted}
+
+
+class ReverseContainer(base.OperationTask):
+    """Container sync from the (old) target to the (old) source."""
+
+    step = 'reverse-container'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        name = self.resource['id']
+        plan, c = replication.plan_clients(context, plan_id)
+        row = replication.resource_row(plan, replication.CONTAINER, name)
+        old_source = c.driver('object_storage', 'source')
+        new_source = c.driver('object_storage', 'target')
+        # The old direction first, so that the old source takes the new
+        # key rather than keep pushing to the new source.
+        old_source.unprotect_container(name, row.protect_data or {})
+        out = new_source.protect_container(name, old_source)
+        return {'protect_data': dict(out['protect_data'],
+                                     protected_at=time.time()),
+                'replica': out['replica']}
+
+
+class SwapDirection(base.OperationTask):
+    """The plan now protects what runs at the old target, into the old
+    source: resources replaced by the recovered ones, direction swapped,
+    replication measured in the new direction."""
+
+    step = 'swap-direction'
+
+    def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
+            **results: Any) -> dict:
+        plan = db_api.plan_get(context, plan_id)
+        resources = []
+        rows: dict[tuple[str, str], dict] = {}
+        old_servers = []
+        for row in plan.resources:
+            rtype, rid = row.resource_type, row.resource_id
+            if rtype == replication.SERVER:
+                rec = results.get('recipe_%s' % rid) or {}
+                new = rec['new']
+                old_servers.append(rid)
+                rows[(rtype, new)] = {
+                    'protect_data': {
+                        'volumes': {v: {'mode': 'volume-type',
+                                        'protected_at': time.time()}
+                                    for v in rec['volume_ids']}},
+                    'replica': {'kind': 'recipe+volumes',
+                                'volumes': {v: {} for v in
+                                            rec['volume_ids']}}}
+            elif rtype == replication.VOLUME:
+                vols = (_recovered(context, plan_id, rtype, rid)
+                        .get('volumes') or {})
+                new = (vols.get(rid) or {}).get('id') or rid
+                rows[(rtype, new)] = {
+                    'protect_data': {'mode': 'volume-type',
+                                     'protected_at': time.time()},
+                    'replica': {}}
+            else:
+                new = rid
+                rows[(rtype, new)] = dict(results.get('reversed_%s' % rid)
+                                          or {})
+            resources.append({'type': rtype, 'id': new, 'tier': row.tier})
+        reversed_now = not plan.reversed
+        db_api.plan_update(context, plan_id, {'reversed': reversed_now},
+                           resources=resources, require_idle=False)
+        for (rtype, rid), values in rows.items():
+            db_api.protected_resource_update(
+                context, plan_id, rtype, rid,
+                dict(values, replication_state=drv_base.STATE_REPLICATING))
+        for sid in old_servers:
+            db_api.recipe_delete(context, plan_id, sid)
+        try:
+            figures = replication.measure(context, plan_id)
+        except Exception as e:
+            figures = {'error': base.safe_message(e)}
+        op = db_api.operation_get(context, operation_id)
+        result = dict(op.result or {}, reversed=reversed_now,
+                      resources=resources, replication=figures)
         db_api.operation_update(context, operation_id, {'result': result})
         return result

@@ -24,7 +24,7 @@ def _names(flow):
 
 def test_registered():
     for action in ('failover', 'planned_migration', 'test_failover',
-                   'cleanup_test'):
+                   'cleanup_test', 'reprotect', 'failback'):
         assert flows.factory_path(action) == \
             'drs.engine.flows.recovery.%s' % action
 
@@ -96,3 +96,30 @@ def test_planned_migration_stops_then_waits():
 def test_cleanup_clears_the_flag_last():
     names = _names(recovery.cleanup_test(PLAN, {}))
     assert names[-2:] == ['cleanup-leftovers', 'clear-test-active']
+
+
+def test_reprotect_and_failback():
+    names = _names(recovery.reprotect(PLAN, {}))
+    assert names.index('capture-recovered-recipe-db') < \
+        names.index('remove-old-source-db')
+    assert names[-1] == 'swap-direction'
+    assert 'reverse-container-invoices' in names
+    names = _names(recovery.failback(PLAN, {}))
+    assert names.index('stop-source-db') < names.index('cutoff') < \
+        names.index('finish') < names.index('capture-recovered-recipe-db')
+    assert names[-1] == 'swap-direction'
+    for factory in (recovery.reprotect, recovery.failback):
+        engine = engines.load(factory(PLAN, {}), store=dict(STORE))
+        engine.compile()
+        engine.prepare()
+
+
+def test_mappings_follow_the_direction():
+    import types
+    from drs.engine.tasks import recovery as rtasks
+    plan = types.SimpleNamespace(reversed=False, mappings={
+        'networks': {'net-a': 'net-b'}, 'flavors': {'small': 'tiny'}})
+    assert rtasks.plan_mappings(plan)['networks'] == {'net-a': 'net-b'}
+    plan.reversed = True
+    assert rtasks.plan_mappings(plan) == {'networks': {'net-b': 'net-a'},
+                                          'flavors': {'tiny': 'small'}}

@@ -278,23 +278,24 @@ def counts(cloud, site, user=USER):
     }
 
 
-def cleanup_failover_at_b(cloud, plan_id):
-    """What a failover of ``plan_id`` made at B (servers, ports, volumes)."""
-    nova = cloud.nova(USER, 'b')
-    cinder = cloud.cinder(USER, 'b')
-    net = cloud.sdk(USER, 'b').network
+def cleanup_failover_at_b(cloud, plan_id, site='b'):
+    """What a failover of ``plan_id`` made at a site (servers, ports,
+    volumes): B, or A after a failback."""
+    nova = cloud.nova(USER, site)
+    cinder = cloud.cinder(USER, site)
+    net = cloud.sdk(USER, site).network
     mine = [s for s in nova.servers.list()
             if (s.metadata or {}).get('drs_plan') == plan_id]
     for s in mine:
         with contextlib.suppress(nova_exc.NotFound):
             nova.servers.delete(s.id)
     for s in mine:
-        wait_until('server deleted at B', gone(
+        wait_until('server deleted', gone(
             lambda sid=s.id: nova.servers.get(sid)), 120, 1)
     for p in list(net.ports()):
         if (p.name or '').startswith('drs-') and plan_id in p.name:
             net.delete_port(p, ignore_missing=True)
-    for client in (cinder, cloud.cinder('drs', 'b')):
+    for client in (cinder, cloud.cinder('drs', site)):
         for v in client.volumes.list():
             if (v.metadata or {}).get('drs_plan') == plan_id:
                 with contextlib.suppress(cinder_exc.NotFound):

@@ -54,7 +54,9 @@ def plan(drs, workload, cloud):
     try:
         yield plan
     finally:
-        rh.cleanup_failover_at_b(cloud, plan['id'])
+        rh.start_site_a(cloud)
+        for site in ('b', 'a'):
+            rh.cleanup_failover_at_b(cloud, plan['id'], site)
 
 
 def _parse(ts):
@@ -166,6 +168,56 @@ def test_failover_with_site_a_stopped(cloud, drs, workload, plan):
         created_t2 = _parse(nova_b.servers.get(by_source[t2].id).created)
         assert created_t2 >= t1_active.replace(microsecond=0)
         FIGURES['report_steps'] = len(report['steps'])
+        FIGURES['recovered'] = {sid: s.id for sid, s in by_source.items()}
+        FIGURES['imported'] = imported
     finally:
         rh.start_site_a(cloud)
     print('\nFAILOVER FIGURES', FIGURES)
+
+
+def test_reprotect_and_failback(cloud, drs, workload, plan):
+    """Site A is back: reprotect replicates B -> A, failback brings the
+    servers home with what was written at B."""
+    assert FIGURES.get('recovered'), 'the failover test did not run'
+    op = drs.run(plan['id'], 'reprotect', timeout=600)
+    assert op['status'] == 'succeeded', (op, drs.tail())
+    shown = drs.plan(plan['id'])
+    assert shown['status'] == 'protected' and shown['reversed']
+    ids = {r['id'] for r in shown['resources']}
+    assert ids == set(FIGURES['recovered'].values()) | {workload.container}
+    nova_a = cloud.nova(USER, 'a')
+    for sid in workload.servers:   # the stale servers at A are gone
+        wait_until('old server gone', rh.gone(
+            lambda sid=sid: nova_a.servers.get(sid)), 60, 1)
+    # Written at B after the failover: replicated back to A.
+    written = {}
+    for vid in FIGURES['imported'].values():
+        data = b'written at B ' + os.urandom(6).hex().encode()
+        cloud.vio.write('b', vid, data, offset=7 * rh.MiB)
+        written[vid] = (7 * rh.MiB, data)
+    for vid, (offset, data) in written.items():
+        wait_until('bytes of %s at A' % vid,
+                   lambda vid=vid, data=data, offset=offset:
+                   cloud.vio.read('a', None, len(data), offset=offset,
+                                  replica_of=vid) == data, timeout=90)
+    op = drs.run(plan['id'], 'failback', timeout=900)
+    assert op['status'] == 'succeeded', (op, drs.tail())
+    shown = drs.plan(plan['id'])
+    assert shown['status'] == 'protected' and not shown['reversed']
+    report = drs.get('/v1/operations/%s/report' % op['id'])['report']
+    FIGURES['failback_rto_s'] = report['rto_seconds']
+    cinder_a = cloud.cinder(USER, 'a')
+    home = {v.metadata['drs_source']: v.id for v in cinder_a.volumes.list()
+            if (v.metadata or {}).get('drs_plan') == plan['id']}
+    for vid, (offset, data) in written.items():
+        assert cloud.vio.read('a', home[vid], len(data),
+                              offset=offset) == data
+    servers_a = [s for s in nova_a.servers.list()
+                 if (s.metadata or {}).get('drs_plan') == plan['id']]
+    assert len(servers_a) == 2
+    assert all(s.status == 'ACTIVE' for s in servers_a)
+    nova_b = cloud.nova(USER, 'b')
+    for sid in FIGURES['recovered'].values():
+        wait_until('B server removed', rh.gone(
+            lambda sid=sid: nova_b.servers.get(sid)), 60, 1)
+    print('\nFAILBACK FIGURES', FIGURES)

@@ -71,9 +71,10 @@ class DrsServer:
 
 
 def _config(directory: str, port: int, db_url: str,
-            keystone: local_keystone.Keystone) -> str:
+            keystone: local_keystone.Keystone, test_flows: bool) -> str:
     flows = ','.join('%s:%s' % (action, sideeffect_flow.FACTORY)
-                     for action in states.ACTIONS)
+                     for action in states.ACTIONS) if test_flows else ''
+    authtoken = keystone.authtoken_options()
     lines = [
         '[DEFAULT]',
         'debug = true',
@@ -85,9 +86,13 @@ def _config(directory: str, port: int, db_url: str,
         '[database]',
         'connection = %s' % db_url,
         '[engine]',
-        'action_flows = %s' % flows,
+    ] + (['action_flows = %s' % flows] if flows else []) + [
         '[keystone_authtoken]',
-    ] + ['%s = %s' % kv for kv in keystone.authtoken_options().items()]
+    ] + ['%s = %s' % kv for kv in authtoken.items()] + [
+        # drs's own credentials: each plan gets a trust to them.
+        '[service_auth]',
+    ] + ['%s = %s' % kv for kv in authtoken.items()
+         if kv[0] not in ('www_authenticate_uri', 'interface')]
     path = os.path.join(directory, 'drs.conf')
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
@@ -114,10 +119,9 @@ def _register(keystone: local_keystone.Keystone, url: str) -> None:
         'region_id': 'RegionOne', 'url': url}})
 
 
-@pytest.fixture(scope='session')
-def drs_server(keystone, tmp_path_factory):
-    """drs-all-in-one on 127.0.0.1, in the test Keystone's catalog."""
-    directory = str(tmp_path_factory.mktemp('drs-cli'))
+def start_server(keystone: local_keystone.Keystone, directory: str,
+                 test_flows: bool) -> DrsServer:
+    """drs-all-in-one on a free port of 127.0.0.1, answering."""
     db_path = os.path.join(directory, 'drs.sqlite')
     db_url = 'sqlite:///%s' % db_path
     # The test flow records its side effects in a table of its own.
@@ -125,7 +129,7 @@ def drs_server(keystone, tmp_path_factory):
     sideeffect_flow.create_table(engine)
     engine.dispose()
     port = local_keystone.free_port()
-    conf = _config(directory, port, db_url, keystone)
+    conf = _config(directory, port, db_url, keystone, test_flows)
     process = subprocess.Popen(
         [_bin('drs-all-in-one'), '--config-file', conf],
         stdout=subprocess.DEVNULL,
@@ -143,7 +147,7 @@ def drs_server(keystone, tmp_path_factory):
                 resp = http.get(server.url + '/', timeout=5,
                                 raise_exc=False)
                 if resp.status_code == 200:
-                    break
+                    return server
             except Exception as e:  # not listening yet
                 LOG.debug('drs-all-in-one not answering yet: %s', e)
             if time.monotonic() > deadline:
@@ -151,7 +155,36 @@ def drs_server(keystone, tmp_path_factory):
                                    '\n%s' % (START_TIMEOUT,
                                              server.log_tail()))
             time.sleep(0.3)
+    except BaseException:
+        server.stop()
+        raise
+
+
+@pytest.fixture(scope='session')
+def drs_server(keystone, tmp_path_factory):
+    """drs-all-in-one on 127.0.0.1, in the test Keystone's catalog.
+
+    Every action runs the side-effect test flow.
+    """
+    server = start_server(keystone, str(tmp_path_factory.mktemp('drs-cli')),
+                          test_flows=True)
+    try:
         _register(keystone, server.url)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope='session')
+def drs_server_real_flows(keystone, tmp_path_factory):
+    """A second drs-all-in-one running the engine's real flows.
+
+    Not in the catalog: the CLI reaches it with OS_DR_ENDPOINT_OVERRIDE.
+    """
+    server = start_server(keystone,
+                          str(tmp_path_factory.mktemp('drs-cli-real')),
+                          test_flows=False)
+    try:
         yield server
     finally:
         server.stop()

@@ -2,6 +2,7 @@
 
 import pecan
 
+from drs.api.controllers import base
 from drs.api.controllers import v1
 
 
@@ -11,4 +12,5 @@ class RootController:
 
     @pecan.expose('json')
     def index(self):
+        base.allow_methods('GET', 'HEAD')
         return {'versions': [v1.version_document()]}

@@ -2,6 +2,7 @@
 
 import pecan
 
+from drs.api.controllers import base
 from drs.api.controllers.v1 import operations
 from drs.api.controllers.v1 import plans
 from drs.api.controllers.v1 import sites
@@ -29,12 +30,12 @@ class V1Controller:
 
     @pecan.expose('json')
     def index(self):
+        base.allow_methods('GET', 'HEAD')
         return {'version': version_document()}
 
     @pecan.expose('json', route='openapi.json')
     def openapi_document(self):
         """GET /v1/openapi.json: the OpenAPI 3.1 document (public)."""
         from drs.api import openapi
-        if pecan.request.method not in ('GET', 'HEAD'):
-            pecan.abort(405, headers={'Allow': 'GET, HEAD'})
+        base.allow_methods('GET', 'HEAD')
         return openapi.document(links.base_url())

@@ -7,6 +7,7 @@ from pecan import rest
 
 from drs.api.controllers.v1 import actions
 from drs.api.controllers.v1 import common
+from drs.api.controllers import base
 from drs.api.schemas.v1 import plans as schema
 from drs.api import trusts
 from drs.api import links
@@ -136,7 +137,7 @@ class RecipesController(rest.RestController):
             for r in db_api.recipe_list(context, plan.id)]}
 
 
-class PlansController(rest.RestController):
+class PlansController(base.CollectionController):
 
     recipes = RecipesController()
 

@@ -1,8 +1,8 @@
 """/v1/sites: the OpenStack regions drs protects from and into."""
 
 import pecan
-from pecan import rest
 
+from drs.api.controllers import base
 from drs.api.schemas.v1 import sites as schema
 from drs.api import links
 from drs.api import validation
@@ -36,7 +36,7 @@ def _show_overrides(context) -> bool:
     return policy.check('dr:site:get:endpoint_overrides', context)
 
 
-class SitesController(rest.RestController):
+class SitesController(base.CollectionController):
 
     @pecan.expose('json')
     def get_all(self, **kwargs):

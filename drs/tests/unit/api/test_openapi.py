@@ -22,13 +22,10 @@ REST_METHODS = {'get_all': ('GET', False), 'get_one': ('GET', True),
                 'post': ('POST', False), 'put': ('PUT', True),
                 'patch': ('PATCH', True), 'delete': ('DELETE', True)}
 PROBED_METHODS = ('GET', 'POST', 'PUT', 'PATCH', 'DELETE')
-# The version documents (plain ``index`` methods) answer every method
-# today; only their GET is documented.
-ANY_METHOD_PATHS = ('/', '/v1')
-# PATCH on a collection reaches the controller's patch() without an id
-# and fails with a 500 instead of a 405 (reported to the API's owner);
-# test_patch_on_a_collection_is_405 turns green when it is fixed.
-KNOWN_500 = {('PATCH', '/v1/plans'), ('PATCH', '/v1/sites')}
+# Methods a route must refuse with a 405 (they once answered 200 or 500).
+MUST_BE_405 = {(m, p) for m in ('PATCH', 'PUT', 'DELETE')
+               for p in ('/v1/plans', '/v1/sites')} | {
+    (m, p) for m in ('POST', 'PATCH', 'PUT', 'DELETE') for p in ('/', '/v1')}
 
 
 def _exposed(obj, name: str) -> bool:
@@ -155,10 +152,6 @@ def test_every_documented_operation_is_routed_and_no_other(app):
             resp = app.request(url, method=method, body=b'{}',
                                content_type='application/json',
                                expect_errors=True)
-            if path in ANY_METHOD_PATHS and method != 'GET':
-                continue
-            if (method, path) in KNOWN_500 and resp.status_int == 500:
-                continue
             if _routed(resp) != ((method, path) in documented):
                 wrong.append((method, path, resp.status))
     assert not wrong
@@ -176,11 +169,11 @@ def test_served_document(app):
     assert resp.status_int == 405
 
 
-@pytest.mark.xfail(strict=True, reason='PATCH /v1/plans and /v1/sites '
-                   'answer 500, not 405')
-def test_patch_on_a_collection_is_405(app):
-    for method, path in sorted(KNOWN_500):
+def test_item_methods_on_a_collection_are_405(app):
+    for method, path in sorted(MUST_BE_405):
         resp = app.request(path, method=method, body=b'{}',
                            content_type='application/json',
                            expect_errors=True)
         assert resp.status_int == 405, (method, path, resp.status)
+        assert resp.headers['Allow'], (method, path)
+        assert resp.json['errors'][0]['code'] == 'drs.method_not_allowed'

@@ -110,15 +110,19 @@ class InvalidTransition(Exception):
     """The event is not allowed in the current state."""
 
 
-def plan_next(status: str, event: str) -> str:
-    """The plan's state after ``event`` in ``status``."""
-    m = _PLAN_MACHINE.copy(shallow=True)
+def _next(machine: machines.FiniteMachine, status: str, event: str) -> str:
+    m = machine.copy(shallow=True)
     try:
         m.initialize(status)
         m.process_event(event)
     except (automaton_exc.NotFound, automaton_exc.InvalidState) as e:
         raise InvalidTransition(str(e))
     return str(m.current_state)
+
+
+def plan_next(status: str, event: str) -> str:
+    """The plan's state after ``event`` in ``status``."""
+    return _next(_PLAN_MACHINE, status, event)
 
 
 def action_allowed_from(action: str) -> tuple[str, ...]:
@@ -177,10 +181,5 @@ _OPERATION_MACHINE = _build_operation_machine()
 
 
 def operation_next(status: str, event: str) -> str:
-    m = _OPERATION_MACHINE.copy(shallow=True)
-    try:
-        m.initialize(status)
-        m.process_event(event)
-    except (automaton_exc.NotFound, automaton_exc.InvalidState) as e:
-        raise InvalidTransition(str(e))
-    return str(m.current_state)
+    """The operation's state after ``event`` in ``status``."""
+    return _next(_OPERATION_MACHINE, status, event)

@@ -76,15 +76,25 @@ def _is_uuid_like(value: str) -> bool:
 
 # ----------------------------------------------------------------- paging
 
+def _select(model: Any, project_id: str | None = None) -> sa.Select:
+    """SELECT of ``model``, confined to a project when one is given."""
+    stmt = sa.select(model)
+    if project_id is not None:
+        stmt = stmt.where(model.project_id == project_id)
+    return stmt
+
+
 def _paginate(session: orm.Session, stmt: sa.Select, model: Any,
               limit: int | None, marker: str | None, sort_key: str,
-              sort_dir: str) -> list:
+              sort_dir: str, filters: dict | None = None) -> list:
     """Keyset pagination ordered by (sort_key, id).
 
     ``marker`` is the id of the last item of the previous page, looked up
     inside ``stmt``'s own filters so that a marker the caller cannot see is
     refused like one that does not exist.
     """
+    for key, value in (filters or {}).items():
+        stmt = stmt.where(getattr(model, key) == value)
     column = getattr(model, sort_key)
     order = sa.desc if sort_dir == 'desc' else sa.asc
     if marker is not None:
@@ -128,11 +138,8 @@ def site_get(context, site: str) -> models.Site:
 def site_list(context, limit: int | None = None, marker: str | None = None,
               sort_key: str = 'created_at', sort_dir: str = 'asc',
               filters: dict | None = None) -> list[models.Site]:
-    stmt = sa.select(models.Site)
-    for key, value in (filters or {}).items():
-        stmt = stmt.where(getattr(models.Site, key) == value)
-    return _paginate(context.session, stmt, models.Site, limit, marker,
-                     sort_key, sort_dir)
+    return _paginate(context.session, _select(models.Site), models.Site,
+                     limit, marker, sort_key, sort_dir, filters)
 
 
 @oslo_db_api.retry_on_deadlock
@@ -179,13 +186,6 @@ def site_delete(context, site_id: str) -> None:
 
 # ------------------------------------------------------------------ plans
 
-def _plan_query(project_id: str | None) -> sa.Select:
-    stmt = sa.select(models.Plan)
-    if project_id is not None:
-        stmt = stmt.where(models.Plan.project_id == project_id)
-    return stmt
-
-
 def _resource_rows(plan_id: str, resources: list[dict],
                    existing: dict[tuple[str, str], models.ProtectedResource]
                    ) -> list[models.ProtectedResource]:
@@ -209,7 +209,7 @@ def plan_get(context, plan_id: str,
              project_id: str | None = None) -> models.Plan:
     """A plan by id; with ``project_id``, only inside that project."""
     row = context.session.scalars(
-        _plan_query(project_id).where(models.Plan.id == plan_id)
+        _select(models.Plan, project_id).where(models.Plan.id == plan_id)
     ).one_or_none()
     if row is None:
         raise exception.PlanNotFound(plan=plan_id)
@@ -221,11 +221,8 @@ def plan_list(context, project_id: str | None = None,
               limit: int | None = None, marker: str | None = None,
               sort_key: str = 'created_at', sort_dir: str = 'asc',
               filters: dict | None = None) -> list[models.Plan]:
-    stmt = _plan_query(project_id)
-    for key, value in (filters or {}).items():
-        stmt = stmt.where(getattr(models.Plan, key) == value)
-    return _paginate(context.session, stmt, models.Plan, limit, marker,
-                     sort_key, sort_dir)
+    return _paginate(context.session, _select(models.Plan, project_id),
+                     models.Plan, limit, marker, sort_key, sort_dir, filters)
 
 
 @oslo_db_api.retry_on_deadlock
@@ -253,7 +250,7 @@ def plan_update(context, plan_id: str, values: dict,
     ``current_operation_id`` checks and the write are one atomic step.
     """
     plan = context.session.scalars(
-        _plan_query(project_id).where(models.Plan.id == plan_id)
+        _select(models.Plan, project_id).where(models.Plan.id == plan_id)
         .with_for_update()).one_or_none()
     if plan is None:
         raise exception.PlanNotFound(plan=plan_id)
@@ -275,7 +272,7 @@ def plan_update(context, plan_id: str, values: dict,
 def plan_delete(context, plan_id: str, project_id: str | None = None,
                 allowed_statuses: tuple[str, ...] | None = None) -> None:
     plan = context.session.scalars(
-        _plan_query(project_id).where(models.Plan.id == plan_id)
+        _select(models.Plan, project_id).where(models.Plan.id == plan_id)
         .with_for_update()).one_or_none()
     if plan is None:
         raise exception.PlanNotFound(plan=plan_id)
@@ -300,9 +297,15 @@ def _check_idle(plan: models.Plan, allowed_statuses: tuple[str, ...] | None,
 @oslo_db_api.retry_on_deadlock
 @writer
 def protected_resource_update(context, plan_id: str, resource_type: str,
-                              resource_id: str,
-                              values: dict) -> models.ProtectedResource:
-    """Replication state, lag, replica and protect data of a resource."""
+                              resource_id: str, values: dict,
+                              unless_state: str | None = None
+                              ) -> models.ProtectedResource | None:
+    """Replication state, lag, replica and protect data of a resource.
+
+    With ``unless_state``, a row found in that replication state is left
+    as it is and None returned (the sweep never brings back a resource
+    that unprotect finished with meanwhile).
+    """
     row = context.session.scalars(
         sa.select(models.ProtectedResource).where(
             models.ProtectedResource.plan_id == plan_id,
@@ -313,6 +316,8 @@ def protected_resource_update(context, plan_id: str, resource_type: str,
         raise exception.NotFound(
             '%s %s is not in plan %s' % (resource_type, resource_id,
                                         plan_id))
+    if unless_state is not None and row.replication_state == unless_state:
+        return None
     for key, value in values.items():
         setattr(row, key, value)
     row.updated_at = timeutils.utcnow()
@@ -398,7 +403,7 @@ def operation_create(context, plan_id: str, action: str, parameters: dict,
     """
     spec = states.ACTIONS[action]
     plan = context.session.scalars(
-        _plan_query(project_id).where(models.Plan.id == plan_id)
+        _select(models.Plan, project_id).where(models.Plan.id == plan_id)
     ).one_or_none()
     if plan is None:
         raise exception.PlanNotFound(plan=plan_id)
@@ -435,11 +440,9 @@ def operation_create(context, plan_id: str, action: str, parameters: dict,
 @reader
 def operation_get(context, operation_id: str,
                   project_id: str | None = None) -> models.Operation:
-    stmt = sa.select(models.Operation).where(
-        models.Operation.id == operation_id)
-    if project_id is not None:
-        stmt = stmt.where(models.Operation.project_id == project_id)
-    row = context.session.scalars(stmt).one_or_none()
+    row = context.session.scalars(
+        _select(models.Operation, project_id)
+        .where(models.Operation.id == operation_id)).one_or_none()
     if row is None:
         raise exception.OperationNotFound(operation=operation_id)
     return row
@@ -450,13 +453,9 @@ def operation_list(context, project_id: str | None = None,
                    limit: int | None = None, marker: str | None = None,
                    sort_key: str = 'created_at', sort_dir: str = 'asc',
                    filters: dict | None = None) -> list[models.Operation]:
-    stmt = sa.select(models.Operation)
-    if project_id is not None:
-        stmt = stmt.where(models.Operation.project_id == project_id)
-    for key, value in (filters or {}).items():
-        stmt = stmt.where(getattr(models.Operation, key) == value)
-    return _paginate(context.session, stmt, models.Operation, limit, marker,
-                     sort_key, sort_dir)
+    return _paginate(context.session, _select(models.Operation, project_id),
+                     models.Operation, limit, marker, sort_key, sort_dir,
+                     filters)
 
 
 @oslo_db_api.retry_on_deadlock

@@ -20,7 +20,7 @@ from drs.drivers import clients
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
-TOKEN_AUTH_ENV = 'keystone.token_auth'
+TOKEN_AUTH_ENV = 'keystone.token_auth'  # noqa: S105 - an environ key
 
 
 def enabled() -> bool:

@@ -30,6 +30,9 @@ CONTAINER = 'OS::Swift::Container'
 
 GROUP_MODE = 'group'
 
+# Plans the periodic sweep measures.
+SWEPT_STATES = (states.PROTECTED, states.DEGRADED)
+
 
 def group_name(plan_id: str) -> str:
     return 'drs-%s' % plan_id
@@ -214,7 +217,7 @@ def _resource_lag(now: float, row, found: dict | None,
     return max(0.0, now - float(protected_at or now))
 
 
-def measure(context, plan_id: str) -> dict[str, Any]:
+def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     """Measure every resource's lag with list calls; update the rows.
 
     Volumes: the source's volume list (one call per page) for their
@@ -224,6 +227,10 @@ def measure(context, plan_id: str) -> dict[str, Any]:
     object count and bytes; an out-of-sync container's lag counts from
     the last time it was seen in sync. Servers: the worst of their
     volumes. Returns the plan's figures.
+
+    With ``sweep`` (the periodic sweep, outside any operation), nothing
+    is written to a resource an operation has unprotected meanwhile, nor
+    to a plan that an operation holds or that left the protected states.
     """
     plan, c = plan_clients(context, plan_id)
     now = _now()
@@ -298,17 +305,26 @@ def measure(context, plan_id: str) -> dict[str, Any]:
         db_api.protected_resource_update(
             context, plan.id, row.resource_type, row.resource_id,
             {'replication_state': state, 'lag_seconds': lag,
-             'replica': replica})
+             'replica': replica},
+            unless_state=drv_base.STATE_UNPROTECTED if sweep else None)
         per_resource.append({'type': row.resource_type,
                              'id': row.resource_id, 'state': state,
                              'lag_seconds': lag})
-    db_api.plan_update(context, plan.id,
-                       {'rpo_seconds_achieved': worst,
-                        'last_sync_at': timeutils.utcnow()},
-                       require_idle=False)
-    return {'plan_id': plan.id, 'rpo_seconds': rpo,
-            'rpo_seconds_achieved': worst, 'resources': per_resource,
-            'measured_at': now}
+    figures = {'plan_id': plan.id, 'rpo_seconds': rpo,
+               'rpo_seconds_achieved': worst, 'resources': per_resource,
+               'measured_at': now}
+    values = {'rpo_seconds_achieved': worst,
+              'last_sync_at': timeutils.utcnow()}
+    if not sweep:
+        db_api.plan_update(context, plan.id, values, require_idle=False)
+        return figures
+    try:
+        db_api.plan_update(context, plan.id, values, require_idle=True,
+                           allowed_statuses=SWEPT_STATES)
+    except exception.Conflict:
+        LOG.debug('Plan %s changed during the sweep: figures not kept',
+                  plan.id)
+    return figures
 
 
 def _state(lag: float, rpo: int | None, in_sync: bool | None) -> str:
@@ -528,8 +544,6 @@ def preflight_quotas(context, plan_id: str, needs: dict) -> list[dict]:
 
 # ------------------------------------------------------------------ sweep
 
-SWEPT_STATES = (states.PROTECTED, states.DEGRADED)
-
 
 def sweep_plan(context, plan_id: str) -> dict[str, Any]:
     """Refresh recipes, measure, degrade/recover: one plan, no operation."""
@@ -543,7 +557,7 @@ def sweep_plan(context, plan_id: str) -> dict[str, Any]:
                             'refreshed: %(err)s',
                             {'plan': plan_id, 'server': row.resource_id,
                              'err': type(e).__name__})
-    figures = measure(context, plan_id)
+    figures = measure(context, plan_id, sweep=True)
     figures['plan_status'] = apply_rpo(context, plan_id, figures)
     return figures
 

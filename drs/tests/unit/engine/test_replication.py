@@ -68,7 +68,7 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
     with mock.patch.object(replication, 'plan_clients',
                            return_value=(plan, clients)), \
             mock.patch.object(replication, '_now', return_value=now):
-        figures = replication.measure(mock.Mock(), 'plan-1')
+        figures = replication.measure(mock.Mock(), 'plan-1', sweep=True)
     # One list at each site for all the volumes, one status call for
     # every container: nothing per resource.
     src_vol.list_volumes.assert_called_once_with()
@@ -83,6 +83,10 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
     assert figures['rpo_seconds_achieved'] == 100.0
     plan_values = db.plan_update.call_args.args[2]
     assert plan_values['rpo_seconds_achieved'] == 100.0
+    # The sweep writes nothing to what an operation holds or unprotected.
+    assert db.plan_update.call_args.kwargs['require_idle'] is True
+    for call in db.protected_resource_update.call_args_list:
+        assert call.kwargs['unless_state'] == 'unprotected'
 
 
 def test_measure_marks_replication_errors(db):

@@ -222,10 +222,19 @@ class CinderVolumeDriver(base.VolumeDriver):
         return self._replication_group_type() is not None
 
     def _replication_group_type(self):
-        for gt in self._client().group_types.list():
-            specs = dict(getattr(gt, 'group_specs', None) or {})
-            if _is_true(specs.get(GROUP_REPLICATION_SPEC)):
-                return gt
+        """A group type with consistent group replication.
+
+        Group specs may be shown to admins only: where the project sees
+        none, drs reads them as itself (the type is then used by id).
+        """
+        clients = [self._client]
+        if self.service_session is not None:
+            clients.append(lambda: self._client(service=True))
+        for client in clients:
+            for gt in client().group_types.list():
+                specs = dict(getattr(gt, 'group_specs', None) or {})
+                if _is_true(specs.get(GROUP_REPLICATION_SPEC)):
+                    return gt
         return None
 
     def ensure_replication_group(self, name: str, volume_ids: list[str]

@@ -53,6 +53,15 @@ class RPCHook(hooks.PecanHook):
         state.request.rpcapi = self._rpcapi
 
 
+class NoContentHook(hooks.PecanHook):
+    """A 204 has no body (the JSON renderer would write ``null``)."""
+
+    def after(self, state):
+        if state.response.status_int == 204:
+            state.response.body = b''
+            del state.response.content_type
+
+
 class ExceptionHook(hooks.PecanHook):
     """drs exceptions and HTTP errors in the one error format."""
 

@@ -213,7 +213,7 @@ class PlansController(base.CollectionController):
             allowed_statuses=_UNPROTECTED if structural else None)
         return {'plan': plan_view(plan)}
 
-    @pecan.expose()
+    @pecan.expose('json')
     def delete(self, plan_id):
         context = pecan.request.context
         plan = common.get_plan(context, plan_id, 'dr:plan:delete')

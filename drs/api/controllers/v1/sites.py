@@ -82,7 +82,7 @@ class SitesController(base.CollectionController):
         site = db_api.site_update(context, site.id, values)
         return {'site': site_view(site, True)}
 
-    @pecan.expose()
+    @pecan.expose('json')
     def delete(self, site_id):
         context = pecan.request.context
         policy.authorize('dr:site:delete', context)

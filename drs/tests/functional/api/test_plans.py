@@ -73,7 +73,9 @@ def test_member_updates_and_deletes(api, sites):
     assert updated['mappings']['networks'] == {}
     assert updated['options'] == {'volume_replication': 'group',
                                   'test_network_isolation': False}
-    api.delete('/v1/plans/' + plan['id'], status=204)
+    deleted = api.delete('/v1/plans/' + plan['id'], status=204,
+                         headers={'Accept': 'application/json'})
+    assert deleted.body == b''
     api.get('/v1/plans/' + plan['id'], status=404)
 
 

@@ -27,7 +27,9 @@ def test_admin_manages_sites(api):
     assert updated.json['site']['description'] == 'DR site'
     assert updated.json['site']['updated_at'] is not None
 
-    api.delete('/v1/sites/' + site['id'], user='admin', status=204)
+    deleted = api.delete('/v1/sites/' + site['id'], user='admin', status=204,
+                         headers={'Accept': 'application/json'})
+    assert deleted.body == b''
     api.get('/v1/sites/' + site['id'], user='admin', status=404)
 
 

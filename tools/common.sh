@@ -71,7 +71,8 @@ ensure_services() {  # the database servers, broker and Redis drs uses
 ensure_venv() {  # drs and its pinned dependencies, in $DRS_VENV
     local stamp=$DRS_VENV/.drs-installed want
     want=$(cat "$DRS_TOP/upper-constraints.txt" "$DRS_TOP/requirements.txt" \
-        "$DRS_TOP/test-requirements.txt" "$DRS_TOP/setup.cfg" | sha1sum | cut -c1-40)
+        "$DRS_TOP/test-requirements.txt" "$DRS_TOP/doc/requirements.txt" \
+        "$DRS_TOP/setup.cfg" | sha1sum | cut -c1-40)
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         return 0
     fi
@@ -79,7 +80,8 @@ ensure_venv() {  # drs and its pinned dependencies, in $DRS_VENV
     [ -x "$DRS_VENV/bin/python" ] || python3 -m venv "$DRS_VENV"
     "$DRS_VENV/bin/pip" install -q -U pip
     "$DRS_VENV/bin/pip" install -q -c "$DRS_TOP/upper-constraints.txt" \
-        -r "$DRS_TOP/requirements.txt" -r "$DRS_TOP/test-requirements.txt"
+        -r "$DRS_TOP/requirements.txt" -r "$DRS_TOP/test-requirements.txt" \
+        -r "$DRS_TOP/doc/requirements.txt"
     "$DRS_VENV/bin/pip" install -q --no-deps -e "$DRS_TOP"
     echo "$want" > "$stamp"
 }

@@ -50,5 +50,8 @@ fi
 status=0
 say "unit and functional tests"
 run_pytest drs/tests/unit drs/tests/functional || status=$?
+say "the API reference (its samples are recorded by the functional tests)"
+"$DRS_VENV/bin/sphinx-build" -q -W -b html api-ref/source api-ref/build/html \
+    || status=$?
 integration drs/tests/integration || status=$?
 exit $status

@@ -6,6 +6,7 @@ threading executor, the TaskFlow engines, the jobboard conductor).
 
 import sys
 import threading
+from typing import Any
 
 import cotyledon
 from oslo_config import cfg
@@ -22,9 +23,9 @@ class EngineService(cotyledon.Service):
     name = 'drs-engine'
 
     def __init__(self, worker_id: int):
-        super().__init__(worker_id)
+        super().__init__(worker_id)  # type: ignore[arg-type]
         self._worker_id = worker_id
-        self._worker = None
+        self._worker: Any = None
         self._stopped = threading.Event()
 
     def run(self) -> None:

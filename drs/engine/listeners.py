@@ -142,7 +142,8 @@ class OperationListener(tf_listeners.Listener):
             return
         done = sum(1 for st, _intention in atom_states.values()
                    if st == tf_states.SUCCESS)
-        values = {'progress_done': done, 'progress_total': len(self._tasks)}
+        values: dict[str, int | str] = {
+            'progress_done': done, 'progress_total': len(self._tasks)}
         if current is not None:
             values['current_step'] = current
         try:

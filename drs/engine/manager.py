@@ -10,6 +10,7 @@ were cast while no engine ran when it starts, and runs periodic tasks.
 
 import datetime
 import threading
+from typing import Any
 
 from futurist import periodics
 from oslo_config import cfg
@@ -43,7 +44,7 @@ class EngineManager:
         # the host for worker 0, host:N for the other workers.
         self.host = host if not worker_id else '%s:%d' % (host, worker_id)
         self.worker_id = worker_id
-        self.jobboard = None
+        self.jobboard: Any = None
         self.conductor: drs_jobboard.OperationConductor | None = None
         self.runner: drs_runner.OperationRunner | None = None
         self._threads: list[threading.Thread] = []

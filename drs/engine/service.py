@@ -1,5 +1,7 @@
 """An engine worker: the manager behind its oslo.messaging RPC server."""
 
+from typing import Any
+
 from oslo_config import cfg
 from oslo_log import log
 import oslo_messaging as messaging
@@ -17,7 +19,7 @@ class EngineWorker:
     def __init__(self, worker_id: int = 0, host: str | None = None):
         self.manager = engine_manager.EngineManager(host or CONF.host,
                                                     worker_id=worker_id)
-        self.rpcserver = None
+        self.rpcserver: Any = None
 
     def start(self) -> None:
         self.manager.start()

@@ -95,17 +95,17 @@ def protect_volume(c: drv_clients.PlanClients, plan, volume_id: str,
 
     ``owner`` names what the volume is protected for (itself or a
     server), for messages. With group replication the volume joins the
-    plan's group later (:func:`protect_group`) and keeps its type.
+    plan's group later (:func:`protect_group`); Cinder wants the types of
+    a replicated group replication-enabled too, so the type is checked
+    (or changed) the same way.
     """
     volumes = c.driver('volume', 'source')
     vol = volumes.get_volume(volume_id)
     data: dict[str, Any] = {'volume_type': vol['volume_type'],
                             'size': vol['size'],
                             'protected_at': _now()}
-    if (plan.options or {}).get('volume_replication') == GROUP_MODE:
-        data['mode'] = GROUP_MODE
-        return data
-    data['mode'] = 'volume-type'
+    group = (plan.options or {}).get('volume_replication') == GROUP_MODE
+    data['mode'] = GROUP_MODE if group else 'volume-type'
     vtype = volumes.get_volume_type(vol['volume_type'])
     if vtype is not None and vtype['replicated']:
         return data

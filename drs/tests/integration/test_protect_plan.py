@@ -22,38 +22,13 @@ from swiftclient import exceptions as swift_exc
 
 from drs.tests.integration.conftest import unique, wait_until
 from drs.tests.integration import drs_service
+from drs.tests.integration import recover_helpers as helpers
 
 USER = 'tenant1-member'
 USER_DATA = '#cloud-config\nhostname: drs-it\n'
 RPO = 60
 MiB = 1024 * 1024
 FIGURES = {}
-
-
-def _public_key():
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-    key = ed25519.Ed25519PrivateKey.generate().public_key()
-    return key.public_bytes(serialization.Encoding.OpenSSH,
-                            serialization.PublicFormat.OpenSSH).decode()
-
-
-def _wait_volume(cinder, vid, status, timeout=120):
-    def check():
-        v = cinder.volumes.get(vid)
-        assert not v.status.startswith('error'), (vid, v.status)
-        return v if v.status == status else None
-    return wait_until('volume %s %s' % (vid, status), check, timeout)
-
-
-def _gone(fn):
-    def check():
-        try:
-            fn()
-        except (nova_exc.NotFound, cinder_exc.NotFound):
-            return True
-        return False
-    return check
 
 
 # ------------------------------------------------------------- fixtures
@@ -89,7 +64,8 @@ def workload(cloud):
     made = {'servers': [], 'volumes': [], 'boot': {}, 'data': {},
             'keypair': None, 'container': unique('it-protect')}
     try:
-        kp = nova.keypairs.create(unique('it-key'), public_key=_public_key())
+        kp = nova.keypairs.create(unique('it-key'),
+                                  public_key=helpers.public_key())
         made['keypair'] = kp.name
         made['public_key'] = kp.public_key
         for i in range(2):
@@ -100,8 +76,8 @@ def workload(cloud):
             data = cinder.volumes.create(1, name=unique('it-data'),
                                          volume_type='replicated')
             made['volumes'].append(data.id)
-            _wait_volume(cinder, boot.id, 'available')
-            _wait_volume(cinder, data.id, 'available')
+            helpers.wait_volume(cinder, boot.id, 'available')
+            helpers.wait_volume(cinder, data.id, 'available')
             server = nova.servers.create(
                 unique('it-server'), image=None,
                 flavor=cloud.site('a')['nova']['flavors']['m1.tiny'],
@@ -123,7 +99,7 @@ def workload(cloud):
         for sid in made['servers']:
             wait_until('server ACTIVE', lambda sid=sid: active(sid), 180, 1)
             nova.volumes.create_server_volume(sid, made['data'][sid])
-            _wait_volume(cinder, made['data'][sid], 'in-use')
+            helpers.wait_volume(cinder, made['data'][sid], 'in-use')
         swift.put_container(made['container'])
         for i in range(3):
             swift.put_object(made['container'], 'obj-%d' % i,
@@ -136,16 +112,16 @@ def workload(cloud):
             except nova_exc.NotFound:
                 continue
         for sid in made['servers']:
-            wait_until('server deleted', _gone(
+            wait_until('server deleted', helpers.gone(
                 lambda sid=sid: nova.servers.get(sid)), 120, 1)
         for vid in made['volumes']:
             try:
-                _wait_volume(cinder, vid, 'available')
+                helpers.wait_volume(cinder, vid, 'available')
                 cinder.volumes.delete(vid)
             except cinder_exc.NotFound:
                 continue
         for vid in made['volumes']:
-            wait_until('volume deleted', _gone(
+            wait_until('volume deleted', helpers.gone(
                 lambda vid=vid: cinder.volumes.get(vid)), 120, 1)
         if made['keypair']:
             nova.keypairs.delete(made['keypair'])
@@ -410,7 +386,7 @@ def test_resource_of_another_project_is_refused(cloud, drs):
     vol = cinder2.volumes.create(1, name=unique('it-foreign'),
                                  volume_type='standard')
     try:
-        _wait_volume(cinder2, vol.id, 'available')
+        helpers.wait_volume(cinder2, vol.id, 'available')
         body = {'plan': {
             'name': unique('it-foreign-plan'),
             'source_site': drs.sites['a']['id'],
@@ -435,7 +411,7 @@ def test_resource_of_another_project_is_refused(cloud, drs):
                         expect=204)
     finally:
         cinder2.volumes.delete(vol.id)
-        wait_until('volume deleted', _gone(
+        wait_until('volume deleted', helpers.gone(
             lambda: cinder2.volumes.get(vol.id)), 120, 1)
 
 

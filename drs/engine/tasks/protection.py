@@ -163,17 +163,10 @@ class ProtectGroup(base.OperationTask):
                 result['id'])
 
 
-class RefreshRecipe(base.OperationTask):
-    """Re-capture a protected server's recipe."""
+class RefreshRecipe(CaptureRecipe):
+    """Re-capture a protected server's recipe (the sync's step)."""
 
     step = 'refresh-recipe'
-
-    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
-        assert self.resource is not None  # noqa: S101
-        recipe = replication.capture_recipe(context, plan_id,
-                                            self.resource['id'])
-        return {'server_id': self.resource['id'],
-                'volume_ids': replication.recipe_volume_ids(recipe)}
 
 
 class MeasureReplication(base.OperationTask):

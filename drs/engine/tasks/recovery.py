@@ -188,7 +188,11 @@ class ImportServerVolumes(base.OperationTask):
             _sub_event(context, operation_id, step, base.EVENT_STARTED,
                        replication.VOLUME, vid)
             try:
-                existing = site.find_volumes(meta)
+                # Imported already, by a run that died: in the tenant's
+                # project, or still in drs's own between manage and
+                # transfer (the replica is no longer manageable then).
+                existing = (site.find_volumes(meta)
+                            or site.find_volumes(meta, service=True))
                 if existing:
                     imported = site.import_volume('', {}, '', None, False,
                                                   meta)

@@ -10,7 +10,7 @@ import pytest
 
 from drs.tests.integration.conftest import unique, wait_until
 from drs.tests.integration import drs_service
-from drs.tests.integration.test_protect_plan import _gone, _wait_volume
+from drs.tests.integration import recover_helpers as helpers
 
 USER = 'tenant1-member'
 MiB = 1024 * 1024
@@ -45,7 +45,7 @@ def test_group_replication(cloud, drs):
                                 volume_type='replicated')
     plan = None
     try:
-        _wait_volume(cinder, vol.id, 'available')
+        helpers.wait_volume(cinder, vol.id, 'available')
         plan = drs.post('/v1/plans', {'plan': {
             'name': unique('it-group-plan'),
             'source_site': drs.sites['a']['id'],
@@ -87,8 +87,8 @@ def test_group_replication(cloud, drs):
             wait_until('volume out of the group', lambda: not getattr(
                 cinder.volumes.get(vol.id), 'group_id', None), 60, 1)
             cinder.groups.delete(group_id)
-        _wait_volume(cinder, vol.id, 'available')
+        helpers.wait_volume(cinder, vol.id, 'available')
         cinder.volumes.delete(vol.id)
-        wait_until('volume deleted', _gone(
+        wait_until('volume deleted', helpers.gone(
             lambda: cinder.volumes.get(vol.id)), 120, 1)
         time.sleep(0)

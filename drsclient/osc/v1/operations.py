@@ -80,28 +80,26 @@ class ListOperation(command.Lister):
                 (common.row(i, LIST_COLUMNS, FORMATTERS) for i in items))
 
 
-class ShowOperation(command.ShowOne):
-    """Show an operation and its progress."""
+class OperationArgument:
+    """The ``<operation>`` argument of the commands on one operation."""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        parser = super().get_parser(prog_name)
+        parser = super().get_parser(prog_name)  # type: ignore[misc]
         parser.add_argument('operation', metavar='<operation>',
                             help='Operation id.')
         return parser
+
+
+class ShowOperation(OperationArgument, command.ShowOne):
+    """Show an operation and its progress."""
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         return show(common.find(common.dr(self.app).operations,
                                 parsed_args.operation))
 
 
-class ListOperationEvent(command.Lister):
+class ListOperationEvent(OperationArgument, command.Lister):
     """List the events of an operation (its steps, per resource)."""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        parser = super().get_parser(prog_name)
-        parser.add_argument('operation', metavar='<operation>',
-                            help='Operation id.')
-        return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         dr = common.dr(self.app)
@@ -154,14 +152,8 @@ REPORT_FORMATTERS: dict[str, type] = {'error': common.DICT,
                                       'findings': FindingsColumn}
 
 
-class ShowOperationReport(command.ShowOne):
+class ShowOperationReport(OperationArgument, command.ShowOne):
     """Show the report of an operation: timings, RTO, RPO, findings."""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        parser = super().get_parser(prog_name)
-        parser.add_argument('operation', metavar='<operation>',
-                            help='Operation id.')
-        return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         dr = common.dr(self.app)
@@ -182,14 +174,8 @@ class ShowOperationReport(command.ShowOne):
         return common.columns_and_data(report, columns, formatters)
 
 
-class CancelOperation(command.ShowOne):
+class CancelOperation(OperationArgument, command.ShowOne):
     """Cancel a pending or running operation."""
-
-    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
-        parser = super().get_parser(prog_name)
-        parser.add_argument('operation', metavar='<operation>',
-                            help='Operation id.')
-        return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
         dr = common.dr(self.app)

@@ -138,7 +138,10 @@ class TargetSite:
             if t.volume_id == vol.id:
                 service.transfers.delete(t.id)
         vol = self.wait_volume(vol.id, ('available',), service=True)
-        transfer = service.transfers.create(vol.id, name=name)
+        # Cinder refuses an empty transfer name: a resumed import may
+        # know the volume only by its metadata.
+        transfer = service.transfers.create(
+            vol.id, name=name or vol.name or 'drs-import-%s' % vol.id)
         self._cinder().transfers.accept(transfer.id, transfer.auth_key)
         vol = self.wait_volume(vol.id, ('available',))
         return self._volume_view(vol)

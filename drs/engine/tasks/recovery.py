@@ -185,6 +185,7 @@ class ImportServerVolumes(base.OperationTask):
                     target_ops.META_SOURCE: vid,
                     target_ops.META_KIND: self.kind}
             step = '%s-volume' % ('copy' if self.kind == TEST else 'import')
+            name = 'drs-%s-%s' % (self.kind, vid)
             _sub_event(context, operation_id, step, base.EVENT_STARTED,
                        replication.VOLUME, vid)
             try:
@@ -194,7 +195,7 @@ class ImportServerVolumes(base.OperationTask):
                 existing = (site.find_volumes(meta)
                             or site.find_volumes(meta, service=True))
                 if existing:
-                    imported = site.import_volume('', {}, '', None, False,
+                    imported = site.import_volume('', {}, name, None, False,
                                                   meta)
                 else:
                     found = site.volume.replicas([vid])
@@ -205,7 +206,7 @@ class ImportServerVolumes(base.OperationTask):
                             plan_id, vid))['reference']
                     vtype = vol.get('volume_type')
                     imported = site.import_volume(
-                        host, ref, name='drs-%s-%s' % (self.kind, vid),
+                        host, ref, name=name,
                         volume_type=mapping.get(vtype or '', vtype),
                         bootable=bool(vol.get('bootable')), metadata=meta)
             except Exception as e:

@@ -13,6 +13,7 @@ from drs.drivers import base
 from drs.drivers.cinder import driver as cinder_driver
 from drs.drivers import clients
 from drs.drivers.nova import driver as nova_driver
+from drs.drivers import recovery
 from drs.drivers.rgw import driver as rgw_driver
 from drs.drivers.swift import driver as swift_driver
 
@@ -449,3 +450,67 @@ def test_capture_recipe_orders_volumes_and_hides_user_data():
         'read_as': 'project'}
     assert 'secret-ish' not in str(recipe)
     assert base64.b64encode(b'secret-ish').decode() not in str(recipe)
+
+
+# ---------------------------------------------------- recovery: targets
+
+def _target_site(tenant, service):
+    """A TargetSite whose volume driver answers with these clients."""
+    site = recovery.TargetSite(mock.Mock())
+    site.clients.driver.return_value._client.side_effect = (
+        lambda service=False: clients_[service])
+    clients_ = {False: tenant, True: service}
+    return site
+
+
+def _vol(vid, status, name=None, metadata=None):
+    v = mock.Mock(id=vid, status=status, size=1, volume_type='rep',
+                  bootable='true', metadata=metadata or {})
+    v.name = name
+    return v
+
+
+def test_import_volume_resumed_in_drs_project_transfers_with_a_name(conf):
+    """A run killed between manage and transfer: the resumed import finds
+    the volume in drs's project by metadata and hands it over; a transfer
+    is never created with an empty name (Cinder answers 400)."""
+    conf.config(group='recovery', resource_timeout=5)
+    meta = {'drs_plan': 'p', 'drs_source': 'v-src', 'drs_kind': 'failover'}
+    tenant, service = mock.Mock(), mock.Mock()
+    tenant.volumes.list.return_value = []
+    pending = _vol('v-new', 'awaiting-transfer', None, meta)
+    service.volumes.list.return_value = [pending]
+    stale = mock.Mock(id='t-old', volume_id='v-new')
+    service.transfers.list.return_value = [stale]
+    service.volumes.get.side_effect = [
+        pending, _vol('v-new', 'available', None, meta)]
+    tenant.volumes.get.return_value = _vol('v-new', 'available', None, meta)
+    service.transfers.create.return_value = mock.Mock(id='t-1',
+                                                      auth_key='k')
+    site = _target_site(tenant, service)
+
+    out = site.import_volume('', {}, '', None, False, meta)
+
+    service.volumes.manage.assert_not_called()
+    service.transfers.delete.assert_called_once_with('t-old')
+    name = service.transfers.create.call_args.kwargs['name']
+    assert name == 'drs-import-v-new'
+    tenant.transfers.accept.assert_called_once_with('t-1', 'k')
+    assert out['id'] == 'v-new' and out['status'] == 'available'
+
+
+def test_import_volume_adopts_what_the_tenant_has_already(conf):
+    conf.config(group='recovery', resource_timeout=5)
+    meta = {'drs_plan': 'p', 'drs_source': 'v-src', 'drs_kind': 'failover'}
+    tenant, service = mock.Mock(), mock.Mock()
+    done = _vol('v-new', 'available', 'drs-failover-v-src', meta)
+    tenant.volumes.list.return_value = [done]
+    tenant.volumes.get.return_value = done
+    site = _target_site(tenant, service)
+
+    out = site.import_volume('h@b#p', {'source-name': 'x'}, 'n', None,
+                             False, meta)
+
+    service.volumes.manage.assert_not_called()
+    service.transfers.create.assert_not_called()
+    assert out['id'] == 'v-new'

@@ -71,6 +71,45 @@ def start_drs(cloud, directory):
     return service
 
 
+@contextlib.contextmanager
+def running_drs(cloud, tmp_path_factory, name):
+    """A module's drs-all-in-one, stopped (and its sites deleted) after."""
+    service = start_drs(cloud, tmp_path_factory.mktemp(name))
+    try:
+        yield service
+    finally:
+        stop_drs(service)
+
+
+@contextlib.contextmanager
+def created_workload(cloud, restart_site_a=False, **kwargs):
+    """A module's workload at A, deleted after; with ``restart_site_a``
+    site A is brought back first (a test may have stopped it)."""
+    workload = Workload(cloud, **kwargs)
+    try:
+        yield workload.create()
+    finally:
+        if restart_site_a:
+            start_site_a(cloud)
+        workload.delete()
+
+
+@contextlib.contextmanager
+def room_for_one_more_server(cloud):
+    """B's instance quota for tenant1 set to what it uses plus one (an
+    operation fails creating its second server), restored after."""
+    admin_b = cloud.nova('admin', 'b')
+    project = cloud.project_id('tenant1')
+    quota = admin_b.quotas.get(project).instances
+    used = {a.name: a.value for a in
+            cloud.nova(USER, 'b').limits.get().absolute}
+    admin_b.quotas.update(project, instances=used['totalInstancesUsed'] + 1)
+    try:
+        yield
+    finally:
+        admin_b.quotas.update(project, instances=quota)
+
+
 def stop_drs(service):
     for site in getattr(service, 'sites', {}).values():
         try:

@@ -30,21 +30,15 @@ FIGURES = {}
 
 @pytest.fixture(scope='module')
 def drs(cloud, tmp_path_factory):
-    service = rh.start_drs(cloud, tmp_path_factory.mktemp('drs-failover'))
-    try:
+    with rh.running_drs(cloud, tmp_path_factory, 'drs-failover') as service:
         yield service
-    finally:
-        rh.stop_drs(service)
 
 
 @pytest.fixture(scope='module')
 def workload(cloud):
-    w = rh.Workload(cloud, servers=2, prefix='it-fo')
-    try:
-        yield w.create()
-    finally:
-        rh.start_site_a(cloud)
-        w.delete()
+    with rh.created_workload(cloud, restart_site_a=True, servers=2,
+                             prefix='it-fo') as w:
+        yield w
 
 
 @pytest.fixture(scope='module')

@@ -17,20 +17,15 @@ USER = rh.USER
 
 @pytest.fixture(scope='module')
 def drs(cloud, tmp_path_factory):
-    service = rh.start_drs(cloud, tmp_path_factory.mktemp('drs-retry'))
-    try:
+    with rh.running_drs(cloud, tmp_path_factory, 'drs-retry') as service:
         yield service
-    finally:
-        rh.stop_drs(service)
 
 
 @pytest.fixture(scope='module')
 def workload(cloud):
-    w = rh.Workload(cloud, servers=2, objects=1, prefix='it-retry')
-    try:
-        yield w.create()
-    finally:
-        w.delete()
+    with rh.created_workload(cloud, servers=2, objects=1,
+                             prefix='it-retry') as w:
+        yield w
 
 
 @pytest.fixture(scope='module')
@@ -50,16 +45,8 @@ def test_failed_failover_then_retry(cloud, drs, workload, plan):
     rh.wait_replicated(cloud, workload, written)
     t1, t2 = workload.servers
 
-    admin_b = cloud.nova('admin', 'b')
-    project = cloud.project_id('tenant1')
-    quota = admin_b.quotas.get(project).instances
-    used = {a.name: a.value for a in
-            cloud.nova(USER, 'b').limits.get().absolute}
-    admin_b.quotas.update(project, instances=used['totalInstancesUsed'] + 1)
-    try:
+    with rh.room_for_one_more_server(cloud):
         op = drs.run(plan['id'], 'failover', timeout=600)
-    finally:
-        admin_b.quotas.update(project, instances=quota)
     assert op['status'] == 'failed', op
     assert op['error']['step'] == 'create-server-%s' % t2
     assert op['error']['resource'] == {'type': 'OS::Nova::Server', 'id': t2}

@@ -27,20 +27,14 @@ FIGURES = {}
 
 @pytest.fixture(scope='module')
 def drs(cloud, tmp_path_factory):
-    service = rh.start_drs(cloud, tmp_path_factory.mktemp('drs-test'))
-    try:
+    with rh.running_drs(cloud, tmp_path_factory, 'drs-test') as service:
         yield service
-    finally:
-        rh.stop_drs(service)
 
 
 @pytest.fixture(scope='module')
 def workload(cloud):
-    w = rh.Workload(cloud, servers=2, prefix='it-tf')
-    try:
-        yield w.create()
-    finally:
-        w.delete()
+    with rh.created_workload(cloud, servers=2, prefix='it-tf') as w:
+        yield w
 
 
 @pytest.fixture(scope='module')
@@ -133,16 +127,8 @@ def test_test_failover_and_cleanup(cloud, drs, workload, plan):
 
 def test_failed_test_failover_is_cleaned_up(cloud, drs, workload, plan):
     before_b = rh.counts(cloud, 'b')
-    admin_b = cloud.nova('admin', 'b')
-    project = cloud.project_id('tenant1')
-    quota = admin_b.quotas.get(project).instances
-    used = {a.name: a.value for a in
-            cloud.nova(USER, 'b').limits.get().absolute}
-    admin_b.quotas.update(project, instances=used['totalInstancesUsed'] + 1)
-    try:
+    with rh.room_for_one_more_server(cloud):
         op = drs.run(plan['id'], 'test_failover', timeout=600)
-    finally:
-        admin_b.quotas.update(project, instances=quota)
     assert op['status'] == 'failed', op
     assert op['error']['resource']['type'] == 'OS::Nova::Server'
     assert op['error']['step'].startswith('create-test-server')

@@ -205,9 +205,16 @@ class TargetSite:
     # ------------------------------------------------------------ network
 
     def ensure_security_groups(self, groups: list[dict],
-                               mapping: dict[str, str]) -> list[str]:
+                               mapping: dict[str, str],
+                               test_prefix: str | None = None) -> list[str]:
         """Ids at the site of the recipe's groups: mapped, same name, or
-        created with the recorded rules."""
+        created with the recorded rules.
+
+        With ``test_prefix`` (a test failover) a group missing at the
+        site is created as ``<test_prefix><source group id>``, so that
+        ``cleanup_test`` finds and removes it; production groups at the
+        site are used, never changed.
+        """
         net = self._net()
         ids = []
         for g in groups:
@@ -215,26 +222,54 @@ class TargetSite:
             if mapped:
                 ids.append(mapped)
                 continue
-            found = list(net.security_groups(name=g['name']))
+            names = [g['name']]
+            if test_prefix:
+                names.append(test_prefix + g['id'])
+            found = [sg for name in names
+                     for sg in net.security_groups(name=name)]
             if found:
                 ids.append(found[0].id)
                 continue
-            sg = net.create_security_group(
-                name=g['name'], description=g.get('description') or '')
-            for rule in g.get('rules') or []:
-                if rule.get('remote_group_id'):
-                    rule = dict(rule, remote_group_id=sg.id)
-                if rule.get('direction') == 'egress':
-                    # Neutron creates the default egress rules itself.
-                    continue
-                try:
-                    net.create_security_group_rule(
-                        security_group_id=sg.id,
-                        **{k: v for k, v in rule.items() if v is not None})
-                except sdk_exc.ConflictException:
-                    pass
-            ids.append(sg.id)
+            ids.append(self._create_security_group(names[-1], g))
         return ids
+
+    def _create_security_group(self, name: str, group: dict) -> str:
+        """Create ``group`` as ``name`` with its recorded ingress rules.
+
+        The group is made under a pending name, given its rules, then
+        renamed: a run killed half way leaves a pending group that the
+        next run completes, never a group of the final name without its
+        rules (which a re-run would adopt as it is).
+        """
+        net = self._net()
+        pending_name = 'drs-pending-%s' % group['id']
+        pending = list(net.security_groups(name=pending_name))
+        sg = pending[0] if pending else net.create_security_group(
+            name=pending_name, description=group.get('description') or '')
+        for rule in group.get('rules') or []:
+            if rule.get('direction') == 'egress':
+                # Neutron creates the default egress rules itself.
+                continue
+            if rule.get('remote_group_id'):
+                rule = dict(rule, remote_group_id=sg.id)
+            try:
+                net.create_security_group_rule(
+                    security_group_id=sg.id,
+                    **{k: v for k, v in rule.items() if v is not None})
+            except sdk_exc.ConflictException:
+                pass  # added by the run that died
+        net.update_security_group(sg, name=name)
+        return sg.id
+
+    def delete_security_groups(self, prefix: str) -> list[str]:
+        """Delete the groups whose name starts with ``prefix``."""
+        net = self._net()
+        gone = []
+        for sg in list(net.security_groups()):
+            if (sg.name or '').startswith(prefix):
+                net.delete_security_group(sg, ignore_missing=True)
+                gone.append(sg.id)
+        return gone
 
     def find_port(self, name: str) -> Any:
         ports = list(self._net().ports(name=name))

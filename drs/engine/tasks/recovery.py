@@ -51,6 +51,11 @@ def port_prefix(kind: str, plan_id: str) -> str:
     return 'drs-%s-%s-' % (kind, plan_id)
 
 
+def test_group_prefix(plan_id: str) -> str:
+    """Security groups a test failover creates: ``<prefix><source id>``."""
+    return 'drs-test-%s-' % plan_id
+
+
 def test_network_name(plan_id: str, source_network_id: str) -> str:
     return 'drs-test-%s-%s' % (plan_id, source_network_id)
 
@@ -316,7 +321,9 @@ class PrepareServer(base.OperationTask):
                                                       site.site_name))
         groups = site.ensure_security_groups(
             recipe.get('security_groups') or [],
-            mappings.get('security_groups') or {})
+            mappings.get('security_groups') or {},
+            test_prefix=(test_group_prefix(plan_id) if self.kind == TEST
+                         else None))
         ports = []
         for port in recipe.get('ports') or []:
             if self.kind == TEST:
@@ -626,7 +633,7 @@ class CleanupTestVolume(base.OperationTask):
 class CleanupTestLeftovers(base.OperationTask):
     """Anything else a test of this plan made at the target, found by its
     metadata and names: servers, ports, volumes, the isolated networks,
-    the key pairs it created."""
+    security groups and the key pairs it created."""
 
     step = 'cleanup-leftovers'
 
@@ -652,6 +659,8 @@ class CleanupTestLeftovers(base.OperationTask):
         for src in sorted(sources):
             gone['networks'] += site.delete_isolated_network(
                 test_network_name(plan_id, src))
+        gone['security_groups'] = site.delete_security_groups(
+            test_group_prefix(plan_id))
         # Key pairs a test created (recorded as events when created),
         # unless a server at the site still uses them.
         in_use = {s.get('key_name') for s in

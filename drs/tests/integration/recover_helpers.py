@@ -135,6 +135,9 @@ class Workload:
         self.public_key = None
         self.container = unique(prefix)
         self.objects = {}
+        # A group only site A has: a failover creates it at B with its
+        # rules, a test failover makes its own copy and removes it.
+        self.security_group = unique('%s-web' % prefix)
 
     def create(self):
         cloud = self.cloud
@@ -143,6 +146,12 @@ class Workload:
         swift = cloud.swift(USER, 'a')
         net = cloud.site('a')['networks']['tenant1']
         kp = nova.keypairs.create(unique('it-key'), public_key=public_key())
+        net_a = cloud.sdk(USER, 'a').network
+        sg = net_a.create_security_group(name=self.security_group)
+        net_a.create_security_group_rule(
+            security_group_id=sg.id, direction='ingress', ethertype='IPv4',
+            protocol='tcp', port_range_min=443, port_range_max=443,
+            remote_ip_prefix='0.0.0.0/0')
         self.keypair, self.public_key = kp.name, kp.public_key
         pending = []
         for _ in range(self.n):
@@ -161,6 +170,7 @@ class Workload:
                 flavor=cloud.site('a')['nova']['flavors']['m1.tiny'],
                 key_name=kp.name, meta={'role': 'web'},
                 nics=[{'net-id': net['network_id']}],
+                security_groups=['default', self.security_group],
                 block_device_mapping_v2=[{
                     'boot_index': 0, 'uuid': boot_id,
                     'source_type': 'volume', 'destination_type': 'volume',
@@ -217,6 +227,9 @@ class Workload:
                 nova.keypairs.delete(self.keypair)
         for site in ('a', 'b'):
             delete_container(cloud.swift(USER, site), self.container)
+            net = cloud.sdk(USER, site).network
+            for sg in list(net.security_groups(name=self.security_group)):
+                net.delete_security_group(sg, ignore_missing=True)
 
 
 def delete_container(conn, name):

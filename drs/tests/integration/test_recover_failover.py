@@ -122,6 +122,14 @@ def test_failover_with_site_a_stopped(cloud, drs, workload, plan):
         ports = [p for p in net_b.ports()
                  if (p.name or '').startswith('drs-failover-%s' % plan['id'])]
         assert len(ports) == len(workload.servers), [p.name for p in ports]
+        # The group only A had was re-created at B with its rule.
+        [web] = list(net_b.security_groups(name=workload.security_group))
+        assert [(r['protocol'], r['port_range_min'], r['remote_ip_prefix'])
+                for r in web.security_group_rules
+                if r['direction'] == 'ingress'] == [
+                    ('tcp', 443, '0.0.0.0/0')]
+        for p in ports:
+            assert web.id in p.security_group_ids, p.name
 
         for sid, server in by_source.items():
             server = nova_b.servers.get(server.id)

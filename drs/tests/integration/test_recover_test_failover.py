@@ -93,6 +93,11 @@ def test_test_failover_and_cleanup(cloud, drs, workload, plan):
         assert s.name.startswith('drs-test-')
         ports = list(net_b.ports(device_id=s.id))
         assert len(ports) == 1 and ports[0].network_id != prod_net
+        # The group B lacks is the test's own copy (gone after cleanup).
+        names = {net_b.get_security_group(g).name
+                 for g in ports[0].security_group_ids}
+        assert 'drs-test-%s-' % plan['id'] in ' '.join(names), names
+        assert workload.security_group not in names
         assert ports[0].fixed_ips[0]['ip_address'] == \
             ips[s.metadata['drs_source']]
         net = net_b.get_network(ports[0].network_id)

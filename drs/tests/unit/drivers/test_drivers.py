@@ -514,3 +514,106 @@ def test_import_volume_adopts_what_the_tenant_has_already(conf):
     service.volumes.manage.assert_not_called()
     service.transfers.create.assert_not_called()
     assert out['id'] == 'v-new'
+
+
+class _FakeNet:
+    """Security groups in memory, with Neutron's name filter and its 409
+    for a rule that exists already."""
+
+    def __init__(self, *names):
+        self.groups = {}
+        for name in names:
+            self.create_security_group(name=name, description='')
+
+    def security_groups(self, name=None):
+        return [g for g in self.groups.values()
+                if name is None or g.name == name]
+
+    def create_security_group(self, name, description):
+        g = mock.Mock(id='sg-%d' % len(self.groups), description=description,
+                      rules=[])
+        g.name = name
+        self.groups[g.id] = g
+        return g
+
+    def create_security_group_rule(self, security_group_id, **rule):
+        from openstack import exceptions as sdk_exc
+        rules = self.groups[security_group_id].rules
+        if rule in rules:
+            raise sdk_exc.ConflictException('rule exists')
+        rules.append(rule)
+
+    def update_security_group(self, group, name):
+        group.name = name
+
+    def delete_security_group(self, group, ignore_missing=True):
+        self.groups.pop(group.id, None)
+
+
+WEB = {'id': 'src-web', 'name': 'web', 'description': 'the web tier',
+       'rules': [
+           {'direction': 'ingress', 'ethertype': 'IPv4', 'protocol': 'tcp',
+            'port_range_min': 443, 'port_range_max': 443,
+            'remote_ip_prefix': '0.0.0.0/0', 'remote_group_id': None},
+           {'direction': 'ingress', 'ethertype': 'IPv4', 'protocol': None,
+            'port_range_min': None, 'port_range_max': None,
+            'remote_ip_prefix': None, 'remote_group_id': 'src-web'},
+           {'direction': 'egress', 'ethertype': 'IPv4', 'protocol': None,
+            'port_range_min': None, 'port_range_max': None,
+            'remote_ip_prefix': None, 'remote_group_id': None}]}
+
+
+def _site_with_net(net):
+    site = recovery.TargetSite(mock.Mock())
+    site.clients.driver.return_value._network.return_value = net
+    return site
+
+
+def test_security_group_created_with_its_ingress_rules():
+    net = _FakeNet()
+    [sg_id] = _site_with_net(net).ensure_security_groups([WEB], {})
+    sg = net.groups[sg_id]
+    assert sg.name == 'web' and sg.description == 'the web tier'
+    assert {'protocol': 'tcp', 'port_range_min': 443}.items() <= \
+        sg.rules[0].items()
+    assert sg.rules[1]['remote_group_id'] == sg_id
+    assert len(sg.rules) == 2  # Neutron makes the egress rules
+
+
+def test_security_group_left_half_made_is_completed_not_adopted():
+    """A run killed after creating the group but before its rules left
+    it under the pending name: the next run adds the rules (the one that
+    exists answers 409) and renames it; no second group."""
+    net = _FakeNet()
+    half = net.create_security_group(name='drs-pending-src-web',
+                                     description='')
+    net.create_security_group_rule(half.id, **{
+        k: v for k, v in WEB['rules'][0].items() if v is not None})
+
+    ids = _site_with_net(net).ensure_security_groups([WEB], {})
+
+    assert ids == [half.id] and len(net.groups) == 1
+    assert half.name == 'web' and len(half.rules) == 2
+
+
+def test_security_groups_mapped_or_found_by_name_are_used_as_they_are():
+    net = _FakeNet('web')
+    site = _site_with_net(net)
+    assert site.ensure_security_groups([WEB], {'src-web': 'sg-b'}) == \
+        ['sg-b']
+    assert site.ensure_security_groups([WEB], {}) == ['sg-0']
+    assert net.groups['sg-0'].rules == []  # production group untouched
+    assert len(net.groups) == 1
+
+
+def test_test_failover_groups_are_its_own_and_cleaned_up():
+    net = _FakeNet('default')
+    site = _site_with_net(net)
+    prefix = 'drs-test-plan-1-'
+    [sg_id] = site.ensure_security_groups([WEB], {}, test_prefix=prefix)
+    assert net.groups[sg_id].name == prefix + 'src-web'
+    # A second run (retry) finds it by its test name.
+    assert site.ensure_security_groups([WEB], {}, test_prefix=prefix) == \
+        [sg_id]
+    assert site.delete_security_groups(prefix) == [sg_id]
+    assert [g.name for g in net.groups.values()] == ['default']

@@ -179,9 +179,15 @@ class TargetSite:
 
     # ---------------------------------------------------------- key pairs
 
-    def ensure_keypair(self, keypair: dict | None) -> tuple[str | None,
-                                                            bool]:
-        """The recipe's key pair at the site: (name, created here)."""
+    def ensure_keypair(self, keypair: dict | None,
+                       test_prefix: str | None = None
+                       ) -> tuple[str | None, bool]:
+        """The recipe's key pair at the site: (name, created here).
+
+        A key pair of the same name must hold the same public key. With
+        ``test_prefix`` (a test failover) a missing key pair is created
+        as ``<test_prefix><name>``, which ``cleanup_test`` removes.
+        """
         if not keypair:
             return None, False
         there = self.compute.get_keypair(keypair['name'])
@@ -192,15 +198,26 @@ class TargetSite:
                     detail='key pair %s exists at site %s with another '
                     'public key' % (keypair['name'], self.site_name))
             return keypair['name'], False
-        self._nova().keypairs.create(keypair['name'],
-                                     public_key=keypair['public_key'])
-        return keypair['name'], True
+        name = (test_prefix or '') + keypair['name']
+        if test_prefix and self.compute.get_keypair(name) is not None:
+            return name, False  # made by an earlier run of this test
+        self._nova().keypairs.create(name, public_key=keypair['public_key'])
+        return name, True
 
-    def delete_keypair(self, name: str) -> None:
-        try:
-            self._nova().keypairs.delete(name)
-        except nova_exc.NotFound:
-            pass
+    def delete_keypairs(self, prefix: str) -> list[str]:
+        """Delete the key pairs whose name starts with ``prefix`` and
+        that no server at the site uses."""
+        in_use = {s.get('key_name') for s in
+                  self.compute.list_servers().values()}
+        gone = []
+        for kp in self._nova().keypairs.list():
+            if kp.name.startswith(prefix) and kp.name not in in_use:
+                try:
+                    self._nova().keypairs.delete(kp.name)
+                except nova_exc.NotFound:
+                    continue
+                gone.append(kp.name)
+        return gone
 
     # ------------------------------------------------------------ network
 

@@ -51,8 +51,10 @@ def port_prefix(kind: str, plan_id: str) -> str:
     return 'drs-%s-%s-' % (kind, plan_id)
 
 
-def test_group_prefix(plan_id: str) -> str:
-    """Security groups a test failover creates: ``<prefix><source id>``."""
+def test_name_prefix(plan_id: str) -> str:
+    """What a test failover creates at the target when it is missing
+    there: security groups ``<prefix><source group id>``, key pairs
+    ``<prefix><name>``; ``cleanup_test`` removes them by this prefix."""
     return 'drs-test-%s-' % plan_id
 
 
@@ -313,7 +315,10 @@ class PrepareServer(base.OperationTask):
         sid = self.resource['id']
         recipe = _recipe(context, plan_id, sid)
         mappings = plan_mappings(plan)
-        key_name, created = site.ensure_keypair(recipe.get('key_pair'))
+        test_prefix = test_name_prefix(plan_id) if self.kind == TEST \
+            else None
+        key_name, created = site.ensure_keypair(recipe.get('key_pair'),
+                                                test_prefix=test_prefix)
         if created and key_name:
             _sub_event(context, operation_id, 'created-keypair',
                        base.EVENT_SUCCEEDED, 'OS::Nova::KeyPair', key_name,
@@ -321,9 +326,7 @@ class PrepareServer(base.OperationTask):
                                                       site.site_name))
         groups = site.ensure_security_groups(
             recipe.get('security_groups') or [],
-            mappings.get('security_groups') or {},
-            test_prefix=(test_group_prefix(plan_id) if self.kind == TEST
-                         else None))
+            mappings.get('security_groups') or {}, test_prefix=test_prefix)
         ports = []
         for port in recipe.get('ports') or []:
             if self.kind == TEST:
@@ -641,7 +644,7 @@ class CleanupTestLeftovers(base.OperationTask):
         plan, site = _target(context, plan_id)
         meta = {target_ops.META_PLAN: plan_id, target_ops.META_KIND: TEST}
         gone: dict[str, list] = {'servers': [], 'ports': [], 'volumes': [],
-                                 'networks': [], 'keypairs': []}
+                                 'networks': []}
         for server in site.find_servers(meta):
             site.delete_server(server['id'])
             gone['servers'].append(server['id'])
@@ -660,19 +663,8 @@ class CleanupTestLeftovers(base.OperationTask):
             gone['networks'] += site.delete_isolated_network(
                 test_network_name(plan_id, src))
         gone['security_groups'] = site.delete_security_groups(
-            test_group_prefix(plan_id))
-        # Key pairs a test created (recorded as events when created),
-        # unless a server at the site still uses them.
-        in_use = {s.get('key_name') for s in
-                  site.compute.list_servers().values()}
-        for op in db_api.operation_list(context, filters={
-                'plan_id': plan_id, 'action': 'test_failover'}):
-            for ev in db_api.event_list(context, op.id):
-                if ev.step == 'created-keypair' and \
-                        ev.resource_id not in in_use and \
-                        ev.resource_id not in gone['keypairs']:
-                    site.delete_keypair(ev.resource_id)
-                    gone['keypairs'].append(ev.resource_id)
+            test_name_prefix(plan_id))
+        gone['keypairs'] = site.delete_keypairs(test_name_prefix(plan_id))
         return gone
 
 

@@ -95,19 +95,22 @@ def created_workload(cloud, restart_site_a=False, **kwargs):
 
 
 @contextlib.contextmanager
-def room_for_one_more_server(cloud):
-    """B's instance quota for tenant1 set to what it uses plus one (an
-    operation fails creating its second server), restored after."""
-    admin_b = cloud.nova('admin', 'b')
+def room_for_one_more(cloud, kind='server'):
+    """B's quota for tenant1 of servers (or volumes) set to what it uses
+    plus one, restored after: an operation needing two fails, a
+    preflight reports the shortfall."""
+    client, quota_name, used_name = {
+        'server': (cloud.nova, 'instances', 'totalInstancesUsed'),
+        'volume': (cloud.cinder, 'volumes', 'totalVolumesUsed')}[kind]
+    admin_b = client('admin', 'b')
     project = cloud.project_id('tenant1')
-    quota = admin_b.quotas.get(project).instances
-    used = {a.name: a.value for a in
-            cloud.nova(USER, 'b').limits.get().absolute}
-    admin_b.quotas.update(project, instances=used['totalInstancesUsed'] + 1)
+    quota = getattr(admin_b.quotas.get(project), quota_name)
+    used = {a.name: a.value for a in client(USER, 'b').limits.get().absolute}
+    admin_b.quotas.update(project, **{quota_name: used[used_name] + 1})
     try:
         yield
     finally:
-        admin_b.quotas.update(project, instances=quota)
+        admin_b.quotas.update(project, **{quota_name: quota})
 
 
 def stop_drs(service):
@@ -203,7 +206,8 @@ class Workload:
         return port.fixed_ips[0]['ip_address']
 
     def delete(self):
-        """Everything at A (site A must be up)."""
+        """Everything at A (site A must be up), and its key pair, group
+        and container at B."""
         cloud = self.cloud
         nova = cloud.nova(USER, 'a')
         cinder = cloud.cinder(USER, 'a')
@@ -222,10 +226,10 @@ class Workload:
         for vid in self.volumes:
             wait_until('volume deleted', gone(
                 lambda vid=vid: cinder.volumes.get(vid)), 120, 1)
-        if self.keypair:
-            with contextlib.suppress(nova_exc.NotFound):
-                nova.keypairs.delete(self.keypair)
         for site in ('a', 'b'):
+            if self.keypair:
+                with contextlib.suppress(nova_exc.NotFound):
+                    cloud.nova(USER, site).keypairs.delete(self.keypair)
             delete_container(cloud.swift(USER, site), self.container)
             net = cloud.sdk(USER, site).network
             for sg in list(net.security_groups(name=self.security_group)):

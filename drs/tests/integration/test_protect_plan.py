@@ -349,19 +349,11 @@ def _snapshot(cloud, workload, plan_id):
 
 
 def test_preflight_reports_and_changes_nothing(cloud, drs, workload, plan):
-    admin_b = cloud.cinder('admin', 'b')
-    project = cloud.project_id('tenant1')
-    before_quota = admin_b.quotas.get(project).volumes
-    absolute = {a.name: a.value for a in
-                cloud.cinder(USER, 'b').limits.get().absolute}
     # Room for one volume at B: a failover of the plan needs four.
-    admin_b.quotas.update(project, volumes=absolute['totalVolumesUsed'] + 1)
-    try:
+    with helpers.room_for_one_more(cloud, 'volume'):
         before = _snapshot(cloud, workload, plan['id'])
         op = drs.run(plan['id'], 'preflight', timeout=120)
         after = _snapshot(cloud, workload, plan['id'])
-    finally:
-        admin_b.quotas.update(project, volumes=before_quota)
     assert op['status'] == 'succeeded', op
     changed = [(site, key, before[site][key], after[site][key])
                for site in before for key in before[site]

@@ -45,7 +45,7 @@ def test_failed_failover_then_retry(cloud, drs, workload, plan):
     rh.wait_replicated(cloud, workload, written)
     t1, t2 = workload.servers
 
-    with rh.room_for_one_more_server(cloud):
+    with rh.room_for_one_more(cloud):
         op = drs.run(plan['id'], 'failover', timeout=600)
     assert op['status'] == 'failed', op
     assert op['error']['step'] == 'create-server-%s' % t2

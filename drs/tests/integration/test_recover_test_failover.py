@@ -91,6 +91,9 @@ def test_test_failover_and_cleanup(cloud, drs, workload, plan):
     for s in tests:
         assert s.status == 'ACTIVE'
         assert s.name.startswith('drs-test-')
+        # B lacks the key pair: the test made its own, with the same key.
+        assert s.key_name == 'drs-test-%s-%s' % (plan['id'],
+                                                 workload.keypair)
         ports = list(net_b.ports(device_id=s.id))
         assert len(ports) == 1 and ports[0].network_id != prod_net
         # The group B lacks is the test's own copy (gone after cleanup).
@@ -132,7 +135,7 @@ def test_test_failover_and_cleanup(cloud, drs, workload, plan):
 
 def test_failed_test_failover_is_cleaned_up(cloud, drs, workload, plan):
     before_b = rh.counts(cloud, 'b')
-    with rh.room_for_one_more_server(cloud):
+    with rh.room_for_one_more(cloud):
         op = drs.run(plan['id'], 'test_failover', timeout=600)
     assert op['status'] == 'failed', op
     assert op['error']['resource']['type'] == 'OS::Nova::Server'

@@ -617,3 +617,35 @@ def test_test_failover_groups_are_its_own_and_cleaned_up():
         [sg_id]
     assert site.delete_security_groups(prefix) == [sg_id]
     assert [g.name for g in net.groups.values()] == ['default']
+
+
+def test_test_failover_key_pair_is_its_own_and_cleaned_up():
+    site = recovery.TargetSite(mock.Mock(sites={'target': SITE}))
+    compute = site.clients.driver.return_value
+    nova = compute._client.return_value
+    have = {'prod': 'ssh-ed25519 AAA'}
+    compute.get_keypair.side_effect = lambda n: (
+        {'name': n, 'public_key': have[n]} if n in have else None)
+    nova.keypairs.create.side_effect = lambda n, public_key: have.update(
+        {n: public_key})
+    kp = {'name': 'mine', 'public_key': 'ssh-ed25519 BBB'}
+    prefix = 'drs-test-plan-1-'
+
+    assert site.ensure_keypair(kp, test_prefix=prefix) == (
+        prefix + 'mine', True)
+    assert site.ensure_keypair(kp, test_prefix=prefix) == (
+        prefix + 'mine', False)  # a retry finds it
+    # A key pair the site has already is used, under its own name.
+    prod = {'name': 'prod', 'public_key': 'ssh-ed25519 AAA'}
+    assert site.ensure_keypair(prod, test_prefix=prefix) == ('prod', False)
+    with pytest.raises(base.DriverError, match='another public key'):
+        site.ensure_keypair({'name': 'prod', 'public_key': 'other'})
+
+    listed = []
+    for n in ('prod', prefix + 'mine', prefix + 'used'):
+        listed.append(mock.Mock())
+        listed[-1].name = n
+    nova.keypairs.list.return_value = listed
+    compute.list_servers.return_value = {'s1': {'key_name': prefix + 'used'}}
+    assert site.delete_keypairs(prefix) == [prefix + 'mine']
+    nova.keypairs.delete.assert_called_once_with(prefix + 'mine')

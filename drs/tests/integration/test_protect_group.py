@@ -39,8 +39,8 @@ def drs(cloud, tmp_path_factory):
 
 def test_group_replication(cloud, drs):
     cinder = cloud.cinder(USER, 'a')
-    # Cinder replicates a group only with replication-enabled types (the
-    # test cloud's driver cannot retype: the volume is created so).
+    # Cinder replicates a group only with replication-enabled types; the
+    # volume is created so (test_protect_retype covers the retype).
     vol = cinder.volumes.create(1, name=unique('it-group-vol'),
                                 volume_type='replicated')
     plan = None

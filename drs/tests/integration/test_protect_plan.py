@@ -21,7 +21,6 @@ import pytest
 from swiftclient import exceptions as swift_exc
 
 from drs.tests.integration.conftest import unique, wait_until
-from drs.tests.integration import drs_service
 from drs.tests.integration import recover_helpers as helpers
 
 USER = 'tenant1-member'
@@ -35,23 +34,8 @@ FIGURES = {}
 
 @pytest.fixture(scope='module')
 def drs(cloud, tmp_path_factory):
-    service = drs_service.Drs(cloud, tmp_path_factory.mktemp('drs'))
-    service.start()
-    sites = {}
-    try:
-        for key in ('a', 'b'):
-            resp = service.post('/v1/sites', {'site': {
-                'name': unique('it-site-%s' % key),
-                'region_name': cloud.region(key),
-                'auth_url': cloud.data['keystone']['url'],
-                'interface': 'public'}}, user='admin', expect=201)
-            sites[key] = resp.json()['site']
-        service.sites = sites
+    with helpers.running_drs(cloud, tmp_path_factory, 'drs') as service:
         yield service
-    finally:
-        for site in sites.values():
-            service.request('DELETE', '/v1/sites/%s' % site['id'], 'admin')
-        service.stop()
 
 
 @pytest.fixture(scope='module')

@@ -28,6 +28,8 @@ What it does (see testcloud_pool.py for the file layout):
 * failover_host / group failover_replication make the replica the active copy
   of a volume (reads and writes then go to the file in the peer pool); failback
   (backend id ``default``) copies it back and makes the primary active again.
+* Retype between this backend's types is done in place: replication starts
+  (to a replication-enabled type) or stops (to another), bytes untouched.
 * Volume from image: clone_image downloads the image bytes into the file
   itself (no qemu-img, no privsep), and Cinder marks the volume bootable.
 * Attach: the connection info is the file path (type ``local``); the fake virt
@@ -223,6 +225,25 @@ class FileReplicationDriver(driver.VolumeDriver):
     def extend_volume(self, volume, new_size):
         with open(self._path(volume), 'r+b') as f:
             f.truncate(new_size * tcpool.GiB)
+
+    @volume_utils.trace_method
+    def retype(self, context, volume, new_type, diff, host):
+        """In place, as a backend whose replication is a per-volume
+        setting: to a replication-enabled type the volume starts being
+        copied to the peer site; to another type it stops (the replica
+        already at the peer is kept, never deleted). Cinder calls this
+        only when ``host`` is this backend."""
+        specs = dict(getattr(new_type, 'extra_specs', None) or {})
+        if volume_utils.is_replicated_spec(specs):
+            if volume.group_id:
+                return True, {}
+            return True, self._start_replication(volume)
+        with self._lock:
+            state = self.pool.read_state(volume.id)
+            if state and state.get('replicate'):
+                state['replicate'] = False
+                self.pool.write_state(volume.id, state)
+        return True, {'replication_status': RS.DISABLED}
 
     def create_cloned_volume(self, volume, src_vref):
         tcpool.sparse_copy(self._path(src_vref),

@@ -21,6 +21,7 @@ from novaclient import exceptions as nova_exc
 from openstack import exceptions as sdk_exc
 from oslo_config import cfg
 from oslo_log import log
+from oslo_utils import strutils
 
 from drs.drivers import base
 
@@ -293,20 +294,53 @@ class TargetSite:
         return ports[0] if ports else None
 
     def ensure_port(self, name: str, network_id: str, fixed_ips: list[dict],
-                    security_group_ids: list[str], description: str
-                    ) -> dict[str, Any]:
+                    security_group_ids: list[str], description: str,
+                    recorded: dict | None = None) -> dict[str, Any]:
+        """The port ``name`` on ``network_id``, created once.
+
+        From the ``recorded`` port it takes the MAC address (where
+        Neutron lets the tenant set it and no port of the network has
+        it: otherwise the port gets a new one, with a warning), the
+        allowed address pairs, and port security off when it was off.
+        """
         port = self.find_port(name)
         if port is None:
-            port = self._net().create_port(
-                name=name, network_id=network_id, description=description,
-                fixed_ips=[{k: v for k, v in ip.items() if v}
-                           for ip in fixed_ips],
-                security_group_ids=security_group_ids)
+            recorded = recorded or {}
+            attrs: dict[str, Any] = {
+                'name': name, 'network_id': network_id,
+                'description': description,
+                'fixed_ips': [{k: v for k, v in ip.items() if v}
+                              for ip in fixed_ips],
+                'security_group_ids': security_group_ids}
+            if recorded.get('allowed_address_pairs'):
+                attrs['allowed_address_pairs'] = \
+                    recorded['allowed_address_pairs']
+            if recorded.get('port_security_enabled') is False:
+                attrs.update(port_security_enabled=False,
+                             security_group_ids=[])
+            port = self._create_port(attrs, recorded.get('mac_address'))
         return {'id': port.id, 'name': port.name,
                 'network_id': port.network_id,
+                'mac_address': port.mac_address,
                 'fixed_ips': [{'subnet_id': ip.get('subnet_id'),
                                'ip_address': ip.get('ip_address')}
                               for ip in (port.fixed_ips or [])]}
+
+    def _create_port(self, attrs: dict[str, Any], mac: str | None) -> Any:
+        net = self._net()
+        if not mac:
+            return net.create_port(**attrs)
+        try:
+            return net.create_port(mac_address=mac, **attrs)
+        except (sdk_exc.ForbiddenException, sdk_exc.ConflictException) as e:
+            # Policy (a network the tenant does not own) or the MAC in
+            # use on that network: anything else fails again below.
+            if 'mac' not in str(e).lower():
+                raise
+            LOG.warning('Port %s at site %s gets a new MAC address, not '
+                        'the recorded %s: %s', attrs['name'], self.site_name,
+                        mac, strutils.mask_password(str(e)))
+            return net.create_port(**attrs)
 
     def ports_named(self, prefix: str) -> list[Any]:
         return [p for p in self._net().ports()

@@ -356,7 +356,7 @@ class PrepareServer(base.OperationTask):
             ports.append(site.ensure_port(
                 port_name(self.kind, plan_id, port['id']), network_id,
                 fixed, groups, 'drs plan %s, %s of server %s port %s' % (
-                    plan_id, self.kind, sid, port['id'])))
+                    plan_id, self.kind, sid, port['id']), recorded=port))
         return {'key_name': key_name, 'ports': ports,
                 'security_groups': groups}
 

@@ -200,10 +200,13 @@ class Workload:
                                                contents=data)
         self.objects[name] = data
 
-    def fixed_ip(self, sid):
-        port = next(iter(self.cloud.sdk(USER, 'a').network.ports(
+    def port(self, sid):
+        """The server's (only) port at A."""
+        return next(iter(self.cloud.sdk(USER, 'a').network.ports(
             device_id=sid)))
-        return port.fixed_ips[0]['ip_address']
+
+    def fixed_ip(self, sid):
+        return self.port(sid).fixed_ips[0]['ip_address']
 
     def delete(self):
         """Everything at A (site A must be up), and its key pair, group

@@ -64,6 +64,8 @@ def test_failover_with_site_a_stopped(cloud, drs, workload, plan):
     workload.put_object('late-object', b'written at A before the cut-off')
     rh.wait_replicated(cloud, workload, written)
     ips = {sid: workload.fixed_ip(sid) for sid in workload.servers}
+    FIGURES['macs'] = {sid: workload.port(sid).mac_address
+                       for sid in workload.servers}
     recipes = {r['resource_id']: r['recipe'] for r in drs.get(
         '/v1/plans/%s/recipes' % plan['id'])['recipes']}
 
@@ -140,6 +142,8 @@ def test_failover_with_site_a_stopped(cloud, drs, workload, plan):
             addrs = [a['addr'] for net in server.addresses.values()
                      for a in net]
             assert addrs == [ips[sid]], (addrs, ips[sid])
+            [port_b] = list(net_b.ports(device_id=server.id))
+            assert port_b.mac_address == recipe['ports'][0]['mac_address']
             attached = [a.volumeId for a in sorted(
                 nova_b.volumes.get_server_volumes(server.id),
                 key=lambda a: (len(a.device or ''), a.device or ''))]
@@ -218,6 +222,12 @@ def test_reprotect_and_failback(cloud, drs, workload, plan):
                  if (s.metadata or {}).get('drs_plan') == plan['id']]
     assert len(servers_a) == 2
     assert all(s.status == 'ACTIVE' for s in servers_a)
+    # Home with the MAC addresses they had before the failover (the
+    # stale ports at A went with the stale servers at reprotect).
+    net_a = cloud.sdk(USER, 'a').network
+    assert sorted(p.mac_address for s in servers_a
+                  for p in net_a.ports(device_id=s.id)) == sorted(
+        FIGURES['macs'].values())
     nova_b = cloud.nova(USER, 'b')
     for sid in FIGURES['recovered'].values():
         wait_until('B server removed', rh.gone(

@@ -71,6 +71,7 @@ def test_test_failover_and_cleanup(cloud, drs, workload, plan):
     before_b = rh.counts(cloud, 'b')
     before_a = _a_state(cloud, workload)
     ips = {sid: workload.fixed_ip(sid) for sid in workload.servers}
+    macs = {sid: workload.port(sid).mac_address for sid in workload.servers}
 
     op = drs.run(plan['id'], 'test_failover', timeout=600)
     assert op['status'] == 'succeeded', (op, drs.tail())
@@ -103,6 +104,7 @@ def test_test_failover_and_cleanup(cloud, drs, workload, plan):
         assert workload.security_group not in names
         assert ports[0].fixed_ips[0]['ip_address'] == \
             ips[s.metadata['drs_source']]
+        assert ports[0].mac_address == macs[s.metadata['drs_source']]
         net = net_b.get_network(ports[0].network_id)
         assert net.name.startswith('drs-test-%s' % plan['id'])
         routers = list(net_b.routers(name=net.name))

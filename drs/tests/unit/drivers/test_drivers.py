@@ -564,7 +564,7 @@ WEB = {'id': 'src-web', 'name': 'web', 'description': 'the web tier',
 
 
 def _site_with_net(net):
-    site = recovery.TargetSite(mock.Mock())
+    site = recovery.TargetSite(mock.Mock(sites={'target': SITE}))
     site.clients.driver.return_value._network.return_value = net
     return site
 
@@ -649,3 +649,84 @@ def test_test_failover_key_pair_is_its_own_and_cleaned_up():
     compute.list_servers.return_value = {'s1': {'key_name': prefix + 'used'}}
     assert site.delete_keypairs(prefix) == [prefix + 'mine']
     nova.keypairs.delete.assert_called_once_with(prefix + 'mine')
+
+
+RECORDED_PORT = {'id': 'p-src', 'mac_address': 'fa:16:3e:00:00:01',
+                 'allowed_address_pairs': [{'ip_address': '10.0.0.99'}],
+                 'port_security_enabled': True}
+
+
+def _port_site(create_port):
+    net = mock.Mock()
+    net.ports.return_value = []
+    net.create_port.side_effect = create_port
+    return _site_with_net(net), net
+
+
+def _made(**attrs):
+    port = mock.Mock(id='p-new', network_id=attrs['network_id'],
+                     mac_address=attrs.get('mac_address', 'fa:16:3e:ff:ff:ff'),
+                     fixed_ips=attrs['fixed_ips'])
+    port.name = attrs['name']
+    return port
+
+
+def _ensure(site, recorded=RECORDED_PORT):
+    return site.ensure_port(
+        'drs-failover-p', 'net-b', [{'ip_address': '10.0.0.5',
+                                     'subnet_id': 'sub-b'}], ['sg-1'],
+        'desc', recorded=recorded)
+
+
+def test_port_keeps_the_recorded_mac_and_address_pairs():
+    site, net = _port_site(_made)
+    out = _ensure(site)
+    kwargs = net.create_port.call_args.kwargs
+    assert kwargs['mac_address'] == 'fa:16:3e:00:00:01'
+    assert kwargs['allowed_address_pairs'] == [{'ip_address': '10.0.0.99'}]
+    assert kwargs['security_group_ids'] == ['sg-1']
+    assert out['mac_address'] == 'fa:16:3e:00:00:01'
+
+
+def test_port_gets_a_new_mac_when_the_recorded_one_is_refused():
+    from openstack import exceptions as sdk_exc
+
+    def create(**attrs):
+        if 'mac_address' in attrs:
+            raise sdk_exc.ConflictException(
+                'Unable to complete operation for network net-b. The mac '
+                'address fa:16:3e:00:00:01 is in use.')
+        return _made(**attrs)
+    site, net = _port_site(create)
+    out = _ensure(site)
+    assert net.create_port.call_count == 2
+    assert 'mac_address' not in net.create_port.call_args.kwargs
+    assert out['mac_address'] == 'fa:16:3e:ff:ff:ff'
+
+
+def test_port_ip_conflict_is_not_retried():
+    from openstack import exceptions as sdk_exc
+
+    def create(**attrs):
+        raise sdk_exc.ConflictException('IP address 10.0.0.5 already '
+                                        'allocated in subnet sub-b')
+    site, net = _port_site(create)
+    with pytest.raises(sdk_exc.ConflictException):
+        _ensure(site)
+    assert net.create_port.call_count == 1
+
+
+def test_port_security_off_is_kept_off_and_an_existing_port_adopted():
+    site, net = _port_site(_made)
+    _ensure(site, dict(RECORDED_PORT, port_security_enabled=False,
+                       mac_address=None))
+    kwargs = net.create_port.call_args.kwargs
+    assert kwargs['port_security_enabled'] is False
+    assert kwargs['security_group_ids'] == []
+    assert 'mac_address' not in kwargs
+
+    there = _made(name='drs-failover-p', network_id='net-b', fixed_ips=[])
+    net.ports.return_value = [there]
+    net.create_port.reset_mock()
+    assert _ensure(site)['id'] == 'p-new'
+    net.create_port.assert_not_called()

@@ -25,8 +25,8 @@ CONF = cfg.CONF
 
 
 def _pecan_app(conf: cfg.ConfigOpts):
-    app_hooks = [hooks.RPCHook(), hooks.NoContentHook(),
-                 hooks.ExceptionHook()]
+    app_hooks = [hooks.RequestShapeHook(), hooks.RPCHook(),
+                 hooks.NoContentHook(), hooks.ExceptionHook()]
     if conf.api.auth_strategy == 'noauth':
         app_hooks.insert(0, hooks.NoAuthContextHook())
     else:

@@ -1,5 +1,7 @@
 """Pecan hooks: request-scoped state on ``pecan.request``, and errors."""
 
+import json
+
 from oslo_log import log
 import pecan
 from pecan import hooks
@@ -51,6 +53,31 @@ class RPCHook(hooks.PecanHook):
             from drs.engine import rpcapi
             self._rpcapi = rpcapi.EngineAPI()
         state.request.rpcapi = self._rpcapi
+
+
+class RequestShapeHook(hooks.PecanHook):
+    """Requests Pecan itself would fail on with a 500, refused first.
+
+    Routing reads a JSON body for keyword arguments and catches only
+    ValueError: a body nested deeper than Python's parser goes raises
+    RecursionError. And an empty path segment (``/v1/plans//``, or an
+    id of ``%2F``) reaches a controller method without its id.
+    """
+
+    def on_route(self, state):
+        request = state.request
+        if '//' in request.path_info:
+            raise webob.exc.HTTPNotFound()
+        if request.content_type in ('application/json',
+                                    'application/javascript') and \
+                request.body:
+            try:
+                json.loads(request.body)
+            except RecursionError:
+                raise exception.Invalid(
+                    detail='the body is not valid JSON: nested too deeply')
+            except ValueError:
+                pass  # the controller's validation names the error
 
 
 class NoContentHook(hooks.PecanHook):

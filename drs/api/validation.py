@@ -53,7 +53,7 @@ def body(schema: dict) -> dict:
             'not %s' % request.content_type)
     try:
         data = json.loads(request.body or b'null')
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise exception.Invalid(detail='the body is not valid JSON: %s' % e)
     validate(schema, data)
     return data

@@ -1,5 +1,7 @@
 """Authentication, version discovery, microversions and error format."""
 
+import pytest
+
 from drs.tests.functional.conftest import error_of
 
 
@@ -86,3 +88,20 @@ def test_body_too_large_is_413(api):
 def test_body_not_json_is_400(api, sites):
     resp = api.post('/v1/plans', body=b'{not json', status=400)
     assert 'not valid JSON' in error_of(resp)['detail']
+
+
+@pytest.mark.parametrize('path', ['/v1/plans', '/v1/sites'])
+def test_body_nested_too_deeply_is_400_not_500(api, sites, path):
+    # Pecan's routing reads a JSON body and catches only ValueError; a
+    # nesting Python's parser gives up on raised RecursionError (500).
+    body = b'{"plan": ' + b'[' * 5000 + b']' * 5000 + b'}'
+    resp = api.post(path, body=body, user='admin', status=400)
+    assert 'nested too deeply' in error_of(resp)['detail']
+
+
+@pytest.mark.parametrize('path', [
+    '/v1/plans/%2F', '/v1/sites/%2F', '/v1/operations/%2F',
+    '/v1/operations/%2F/events', '/v1/plans/%2F/recipes'])
+def test_empty_id_in_the_path_is_404_not_500(api, path):
+    resp = api.get(path, status=404)
+    assert error_of(resp)['status'] == 404

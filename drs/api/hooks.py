@@ -56,12 +56,13 @@ class RPCHook(hooks.PecanHook):
 
 
 class RequestShapeHook(hooks.PecanHook):
-    """Requests Pecan itself would fail on with a 500, refused first.
+    """Requests Pecan itself would mishandle, refused first (400/404).
 
     Routing reads a JSON body for keyword arguments and catches only
-    ValueError: a body nested deeper than Python's parser goes raises
-    RecursionError. And an empty path segment (``/v1/plans//``, or an
-    id of ``%2F``) reaches a controller method without its id.
+    ValueError (logging a traceback): a body nested deeper than Python's
+    parser goes raises RecursionError, a 500. And an empty path segment
+    (``/v1/plans//``, or an id of ``%2F``) reaches a controller method
+    without its id, a TypeError.
     """
 
     def on_route(self, state):
@@ -76,8 +77,10 @@ class RequestShapeHook(hooks.PecanHook):
             except RecursionError:
                 raise exception.Invalid(
                     detail='the body is not valid JSON: nested too deeply')
-            except ValueError:
-                pass  # the controller's validation names the error
+            except ValueError as e:
+                # Before Pecan, which would log a traceback for it.
+                raise exception.Invalid(
+                    detail='the body is not valid JSON: %s' % e)
 
 
 class NoContentHook(hooks.PecanHook):

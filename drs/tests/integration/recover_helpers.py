@@ -12,6 +12,7 @@ import os
 
 from cinderclient import exceptions as cinder_exc
 from novaclient import exceptions as nova_exc
+import pytest
 from swiftclient import exceptions as swift_exc
 
 from drs.tests.integration.conftest import unique, wait_until
@@ -92,6 +93,25 @@ def created_workload(cloud, restart_site_a=False, **kwargs):
         if restart_site_a:
             start_site_a(cloud)
         workload.delete()
+
+
+def drs_fixture(name):
+    """A module-scoped ``drs`` fixture: ``drs = rh.drs_fixture('x')``."""
+    @pytest.fixture(scope='module')
+    def drs(cloud, tmp_path_factory):
+        with running_drs(cloud, tmp_path_factory, name) as service:
+            yield service
+    return drs
+
+
+def workload_fixture(**kwargs):
+    """A module-scoped ``workload`` fixture (``created_workload``'s
+    arguments)."""
+    @pytest.fixture(scope='module')
+    def workload(cloud):
+        with created_workload(cloud, **kwargs) as made:
+            yield made
+    return workload
 
 
 @contextlib.contextmanager

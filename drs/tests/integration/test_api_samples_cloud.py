@@ -9,24 +9,14 @@ otherwise checked for shape and against the OpenAPI schema, like the
 functional test's).
 """
 
-import pytest
 
 from drs.tests import api_samples
 from drs.tests.integration.conftest import wait_until
 from drs.tests.integration import recover_helpers as rh
 
 
-@pytest.fixture(scope='module')
-def drs(cloud, tmp_path_factory):
-    with rh.running_drs(cloud, tmp_path_factory, 'drs-samples') as service:
-        yield service
-
-
-@pytest.fixture(scope='module')
-def workload(cloud):
-    with rh.created_workload(cloud, servers=1, objects=2,
-                             prefix='app') as w:
-        yield w
+drs = rh.drs_fixture('drs-samples')
+workload = rh.workload_fixture(servers=1, objects=2, prefix='app')
 
 
 def test_cloud_samples(cloud, drs, workload):

@@ -32,10 +32,7 @@ FIGURES = {}
 
 # ------------------------------------------------------------- fixtures
 
-@pytest.fixture(scope='module')
-def drs(cloud, tmp_path_factory):
-    with helpers.running_drs(cloud, tmp_path_factory, 'drs') as service:
-        yield service
+drs = helpers.drs_fixture('drs')
 
 
 @pytest.fixture(scope='module')

@@ -28,17 +28,9 @@ USER = rh.USER
 FIGURES = {}
 
 
-@pytest.fixture(scope='module')
-def drs(cloud, tmp_path_factory):
-    with rh.running_drs(cloud, tmp_path_factory, 'drs-failover') as service:
-        yield service
-
-
-@pytest.fixture(scope='module')
-def workload(cloud):
-    with rh.created_workload(cloud, restart_site_a=True, servers=2,
-                             prefix='it-fo') as w:
-        yield w
+drs = rh.drs_fixture('drs-failover')
+workload = rh.workload_fixture(restart_site_a=True, servers=2,
+                               prefix='it-fo')
 
 
 @pytest.fixture(scope='module')

@@ -15,17 +15,8 @@ from drs.tests.integration import recover_helpers as rh
 USER = rh.USER
 
 
-@pytest.fixture(scope='module')
-def drs(cloud, tmp_path_factory):
-    with rh.running_drs(cloud, tmp_path_factory, 'drs-retry') as service:
-        yield service
-
-
-@pytest.fixture(scope='module')
-def workload(cloud):
-    with rh.created_workload(cloud, servers=2, objects=1,
-                             prefix='it-retry') as w:
-        yield w
+drs = rh.drs_fixture('drs-retry')
+workload = rh.workload_fixture(servers=2, objects=1, prefix='it-retry')
 
 
 @pytest.fixture(scope='module')

@@ -25,16 +25,8 @@ USER = rh.USER
 FIGURES = {}
 
 
-@pytest.fixture(scope='module')
-def drs(cloud, tmp_path_factory):
-    with rh.running_drs(cloud, tmp_path_factory, 'drs-test') as service:
-        yield service
-
-
-@pytest.fixture(scope='module')
-def workload(cloud):
-    with rh.created_workload(cloud, servers=2, prefix='it-tf') as w:
-        yield w
+drs = rh.drs_fixture('drs-test')
+workload = rh.workload_fixture(servers=2, prefix='it-tf')
 
 
 @pytest.fixture(scope='module')

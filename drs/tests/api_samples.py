@@ -18,6 +18,8 @@ and RPO) and come from the integration test on the two-site test cloud
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterable
+import functools
 import json
 import os
 import re
@@ -44,14 +46,18 @@ _ID = re.compile(r'^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$')
 
 
 def shape(value: Any) -> Any:
-    """The keys and JSON types of a document, without its values (a map
-    keyed by ids is one ``<id>`` key)."""
+    """The keys and JSON types of a document, without its values.
+
+    The elements of a list are merged into one shape (a plan's resources
+    are of several types, in no set order), and so are the values of a
+    map keyed by ids (one ``<id>`` key).
+    """
     if isinstance(value, dict):
         if value and all(_ID.match(k) for k in value):
-            return {'<id>': shape(next(iter(value.values())))}
+            return {'<id>': _merged(shape(v) for v in value.values())}
         return {k: shape(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [shape(v) for v in value[:1]]
+        return [_merged(shape(v) for v in value)] if value else []
     if value is None:
         return None
     if isinstance(value, bool):
@@ -61,9 +67,24 @@ def shape(value: Any) -> Any:
     return 'string'
 
 
+def _merged(shapes: Iterable[Any]) -> Any:
+    return functools.reduce(_merge, shapes, None)
+
+
+def _merge(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return b if a is None else a
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: _merge(a.get(k), b.get(k)) for k in set(a) | set(b)}
+    if isinstance(a, list) and isinstance(b, list):
+        return [_merged(a + b)] if a or b else []
+    return a if a == b else 'mixed'
+
+
 def same_shape(committed: Any, live: Any, where: str = '') -> list[str]:
-    """Where two shapes differ; None (null) matches any type."""
-    if committed is None or live is None:
+    """Where two shapes differ; None (null) matches any type, and so
+    does a list's element of mixed types."""
+    if committed is None or live is None or 'mixed' in (committed, live):
         return []
     if isinstance(committed, dict) and isinstance(live, dict):
         problems = []

@@ -290,13 +290,23 @@ def create_plan(drs, workload, tiers=None, rpo=120):
     return drs.post('/v1/plans', body, expect=201).json()['plan']
 
 
+def wait_replica(cloud, site, vid, data, offset=0, timeout=90):
+    """Wait until the replica at ``site`` of volume ``vid`` holds
+    ``data`` at ``offset`` (it may not exist until the first copy)."""
+    def there():
+        try:
+            return cloud.vio.read(site, None, len(data), offset=offset,
+                                  replica_of=vid) == data
+        except FileNotFoundError:
+            return False
+    wait_until('bytes of %s at %s' % (vid, site.upper()), there,
+               timeout=timeout)
+
+
 def wait_replicated(cloud, workload, written, timeout=90):
     """Bytes written at A are in the replicas at B; objects at B."""
     for vid, (offset, data) in written.items():
-        wait_until('bytes of %s at B' % vid,
-                   lambda vid=vid, data=data, offset=offset:
-                   cloud.vio.read('b', None, len(data), offset=offset,
-                                  replica_of=vid) == data, timeout=timeout)
+        wait_replica(cloud, 'b', vid, data, offset, timeout)
     swift_b = cloud.swift(USER, 'b')
 
     def synced():

@@ -62,9 +62,8 @@ def test_group_replication(cloud, drs):
         data = b'group ' + os.urandom(8).hex().encode()
         cloud.vio.write('a', vol.id, data, offset=MiB)
         interval = cloud.data['replication']['interval_s']
-        wait_until('group replica at B', lambda: cloud.vio.read(
-            'b', None, len(data), offset=MiB, replica_of=vol.id) == data,
-            timeout=8 * interval + 20)
+        helpers.wait_replica(cloud, 'b', vol.id, data, offset=MiB,
+                             timeout=8 * interval + 20)
         op = drs.run(plan['id'], 'sync', timeout=120)
         assert op['status'] == 'succeeded', op
         shown = drs.plan(plan['id'])

@@ -211,11 +211,8 @@ def test_bytes_reach_target_and_rpo_met(cloud, drs, workload, plan):
                        contents=b'late object')
     interval = cloud.data['replication']['interval_s']
     for vid, data in written.items():
-        wait_until('bytes of %s at B' % vid,
-                   lambda vid=vid, data=data: cloud.vio.read(
-                       'b', None, len(data), offset=3 * MiB,
-                       replica_of=vid) == data,
-                   timeout=8 * interval + 20)
+        helpers.wait_replica(cloud, 'b', vid, data, offset=3 * MiB,
+                             timeout=8 * interval + 20)
     swift_b = cloud.swift(USER, 'b')
 
     def synced():

@@ -42,9 +42,7 @@ def test_protect_retypes_and_unprotect_restores(cloud, tmp_path_factory):
                 now = cinder.volumes.get(vol.id)
                 assert now.volume_type == 'replicated'
                 assert now.replication_status == 'enabled'
-                wait_until('bytes at B', lambda: cloud.vio.read(
-                    'b', None, len(data), offset=2 * rh.MiB,
-                    replica_of=vol.id) == data, 90)
+                rh.wait_replica(cloud, 'b', vol.id, data, offset=2 * rh.MiB)
 
 
                 def in_sync():

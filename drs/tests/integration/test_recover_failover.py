@@ -194,10 +194,7 @@ def test_reprotect_and_failback(cloud, drs, workload, plan):
         cloud.vio.write('b', vid, data, offset=7 * rh.MiB)
         written[vid] = (7 * rh.MiB, data)
     for vid, (offset, data) in written.items():
-        wait_until('bytes of %s at A' % vid,
-                   lambda vid=vid, data=data, offset=offset:
-                   cloud.vio.read('a', None, len(data), offset=offset,
-                                  replica_of=vid) == data, timeout=90)
+        rh.wait_replica(cloud, 'a', vid, data, offset)
     op = drs.run(plan['id'], 'failback', timeout=900)
     assert op['status'] == 'succeeded', (op, drs.tail())
     shown = drs.plan(plan['id'])

@@ -186,19 +186,21 @@ class TargetSite:
         """The recipe's key pair at the site: (name, created here).
 
         A key pair of the same name must hold the same public key. With
-        ``test_prefix`` (a test failover) a missing key pair is created
-        as ``<test_prefix><name>``, which ``cleanup_test`` removes.
+        ``test_prefix`` (a test failover) a key pair missing there (or
+        holding another key) is created as ``<test_prefix><name>``, which
+        ``cleanup_test`` removes.
         """
         if not keypair:
             return None, False
         there = self.compute.get_keypair(keypair['name'])
         if there is not None:
-            if there.get('public_key', '').strip() != \
+            if there.get('public_key', '').strip() == \
                     (keypair.get('public_key') or '').strip():
+                return keypair['name'], False
+            if not test_prefix:
                 raise base.DriverError(
                     detail='key pair %s exists at site %s with another '
                     'public key' % (keypair['name'], self.site_name))
-            return keypair['name'], False
         name = (test_prefix or '') + keypair['name']
         if test_prefix and self.compute.get_keypair(name) is not None:
             return name, False  # made by an earlier run of this test

@@ -640,15 +640,18 @@ def test_test_failover_key_pair_is_its_own_and_cleaned_up():
     assert site.ensure_keypair(prod, test_prefix=prefix) == ('prod', False)
     with pytest.raises(base.DriverError, match='another public key'):
         site.ensure_keypair({'name': 'prod', 'public_key': 'other'})
+    # A test does not fail on it: it brings its own.
+    assert site.ensure_keypair({'name': 'prod', 'public_key': 'other'},
+                               test_prefix=prefix) == (prefix + 'prod', True)
 
     listed = []
-    for n in ('prod', prefix + 'mine', prefix + 'used'):
+    for n in ('prod', prefix + 'mine', prefix + 'used', prefix + 'prod'):
         listed.append(mock.Mock())
         listed[-1].name = n
     nova.keypairs.list.return_value = listed
     compute.list_servers.return_value = {'s1': {'key_name': prefix + 'used'}}
-    assert site.delete_keypairs(prefix) == [prefix + 'mine']
-    nova.keypairs.delete.assert_called_once_with(prefix + 'mine')
+    assert site.delete_keypairs(prefix) == [prefix + 'mine', prefix + 'prod']
+    assert nova.keypairs.delete.call_count == 2
 
 
 RECORDED_PORT = {'id': 'p-src', 'mac_address': 'fa:16:3e:00:00:01',

@@ -32,10 +32,6 @@ CUTOFF = 'cutoff'
 TEST_NETWORKS = 'test_networks'
 
 
-def _ref(resource: dict) -> dict:
-    return {'type': resource['type'], 'id': resource['id']}
-
-
 def _of(plan: dict, rtype: str) -> list[dict]:
     return [r for r in plan['resources'] if r['type'] == rtype]
 
@@ -48,19 +44,23 @@ def tiers(plan: dict) -> list[tuple[int, list[dict]]]:
     return sorted(by_tier.items())
 
 
-def _storage(plan: dict, test: bool) -> unordered_flow.Flow | None:
-    flow = unordered_flow.Flow('storage')
-    for res in _of(plan, replication.SERVER):
-        cls = tasks.CopyServerVolumes if test else tasks.ImportServerVolumes
-        flow.add(cls(resource=_ref(res), provides='volumes_%s' % res['id']))
-    for res in _of(plan, replication.VOLUME):
-        cls = tasks.CopyVolume if test else tasks.ImportVolume
-        flow.add(cls(resource=_ref(res), provides='volumes_%s' % res['id']))
-    for res in _of(plan, replication.CONTAINER):
-        cls = tasks.CheckTestContainer if test else tasks.ActivateContainer
-        flow.add(cls(resource=_ref(res),
-                     provides='container_%s' % res['id']))
-    return flow if len(flow) else None
+def _per_resource(flow: linear_flow.Flow, name: str, plan: dict,
+                  steps: list[tuple[str, type, str]],
+                  keys: list[str] | None = None) -> None:
+    """Add to ``flow`` one unordered flow ``name`` with, per ``(resource
+    type, task class, result prefix)`` of ``steps``, a task for each
+    resource of that type providing ``<prefix>_<resource id>`` (appended
+    to ``keys``); nothing when the plan has no such resource."""
+    group = unordered_flow.Flow(name)
+    for rtype, task_cls, prefix in steps:
+        for res in _of(plan, rtype):
+            key = '%s_%s' % (prefix, res['id'])
+            if keys is not None:
+                keys.append(key)
+            group.add(task_cls(resource=flows.resource_ref(res),
+                               provides=key))
+    if len(group):
+        flow.add(group)
 
 
 def _tier_flow(tier: int, servers: list[dict], test: bool
@@ -69,7 +69,7 @@ def _tier_flow(tier: int, servers: list[dict], test: bool
     wait = unordered_flow.Flow('tier-%d-active' % tier)
     for res in servers:
         sid = res['id']
-        ref = _ref(res)
+        ref = flows.resource_ref(res)
         prepare_cls = tasks.PrepareTestServer if test else tasks.PrepareServer
         create_cls = tasks.CreateTestServer if test else tasks.CreateServer
         inject = None if test else {TEST_NETWORKS: None}
@@ -97,9 +97,15 @@ def _result_keys(plan: dict) -> list[str]:
 
 def _recover(flow: linear_flow.Flow, plan: dict, test: bool
              ) -> linear_flow.Flow:
-    storage = _storage(plan, test)
-    if storage is not None:
-        flow.add(storage)
+    _per_resource(flow, 'storage', plan, [
+        (replication.SERVER,
+         tasks.CopyServerVolumes if test else tasks.ImportServerVolumes,
+         'volumes'),
+        (replication.VOLUME, tasks.CopyVolume if test else tasks.ImportVolume,
+         'volumes'),
+        (replication.CONTAINER,
+         tasks.CheckTestContainer if test else tasks.ActivateContainer,
+         'container')])
     for tier, servers in tiers(plan):
         flow.add(_tier_flow(tier, servers, test))
     finish = tasks.FinishTest if test else tasks.FinishRecovery
@@ -115,14 +121,9 @@ def failover(plan: dict, parameters: dict) -> linear_flow.Flow:
 
 def planned_migration(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('planned-migration-%s' % plan['id'])
-    stop = unordered_flow.Flow('stop-source')
-    keys = []
-    for res in _of(plan, replication.SERVER):
-        keys.append('stopped_%s' % res['id'])
-        stop.add(tasks.StopSourceServer(resource=_ref(res),
-                                        provides=keys[-1]))
-    if len(stop):
-        flow.add(stop)
+    keys: list[str] = []
+    _per_resource(flow, 'stop-source', plan, [
+        (replication.SERVER, tasks.StopSourceServer, 'stopped')], keys)
     flow.add(tasks.WaitCaughtUp(requires=keys))
     flow.add(tasks.RecordCutoff(provides=CUTOFF))
     return _recover(flow, plan, test=False)
@@ -138,18 +139,10 @@ def test_failover(plan: dict, parameters: dict) -> linear_flow.Flow:
 
 def cleanup_test(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('cleanup-test-%s' % plan['id'])
-    per_resource = unordered_flow.Flow('cleanup-resources')
-    keys = []
-    for res in _of(plan, replication.SERVER):
-        keys.append('gone_%s' % res['id'])
-        per_resource.add(tasks.CleanupTestServer(resource=_ref(res),
-                                                 provides=keys[-1]))
-    for res in _of(plan, replication.VOLUME):
-        keys.append('gone_%s' % res['id'])
-        per_resource.add(tasks.CleanupTestVolume(resource=_ref(res),
-                                                 provides=keys[-1]))
-    if len(per_resource):
-        flow.add(per_resource)
+    keys: list[str] = []
+    _per_resource(flow, 'cleanup-resources', plan, [
+        (replication.SERVER, tasks.CleanupTestServer, 'gone'),
+        (replication.VOLUME, tasks.CleanupTestVolume, 'gone')], keys)
     keys.append('gone_leftovers')
     flow.add(tasks.CleanupTestLeftovers(provides=keys[-1]))
     flow.add(tasks.ClearTestActive(requires=keys))
@@ -163,18 +156,13 @@ def _reverse(flow: linear_flow.Flow, plan: dict) -> linear_flow.Flow:
     for res in _of(plan, replication.SERVER):
         keys.append('recipe_%s' % res['id'])
         servers.add(linear_flow.Flow('reverse-%s' % res['id']).add(
-            tasks.CaptureRecoveredRecipe(resource=_ref(res),
+            tasks.CaptureRecoveredRecipe(resource=flows.resource_ref(res),
                                          provides=keys[-1]),
-            tasks.RemoveOldSourceServer(resource=_ref(res))))
+            tasks.RemoveOldSourceServer(resource=flows.resource_ref(res))))
     if len(servers):
         flow.add(servers)
-    containers = unordered_flow.Flow('reverse-containers')
-    for res in _of(plan, replication.CONTAINER):
-        keys.append('reversed_%s' % res['id'])
-        containers.add(tasks.ReverseContainer(resource=_ref(res),
-                                              provides=keys[-1]))
-    if len(containers):
-        flow.add(containers)
+    _per_resource(flow, 'reverse-containers', plan, [
+        (replication.CONTAINER, tasks.ReverseContainer, 'reversed')], keys)
     flow.add(tasks.SwapDirection(requires=keys))
     return flow
 

@@ -34,6 +34,20 @@ GROUP_MODE = 'group'
 SWEPT_STATES = (states.PROTECTED, states.DEGRADED)
 
 
+def resource_ref(resource: dict) -> dict:
+    """What a task or finding keeps of a plan resource: type and id."""
+    return {'type': resource['type'], 'id': resource['id']}
+
+
+def mark_unprotected(context, plan_id: str, rtype: str, rid: str) -> None:
+    """The resource's row once its protection is undone: no protect
+    data, replica or lag; state ``unprotected``."""
+    db_api.protected_resource_update(
+        context, plan_id, rtype, rid,
+        {'protect_data': {}, 'replica': {}, 'lag_seconds': None,
+         'replication_state': drv_base.STATE_UNPROTECTED})
+
+
 def group_name(plan_id: str) -> str:
     return 'drs-%s' % plan_id
 
@@ -389,7 +403,7 @@ def preflight_resource(context, plan_id: str, resource: dict
     plan, c = plan_clients(context, plan_id)
     mappings = plan.mappings or {}
     row = resource_row(plan, resource['type'], resource['id'])
-    ref = {'type': resource['type'], 'id': resource['id']}
+    ref = resource_ref(resource)
     findings: list[dict] = []
     needs = {'instances': 0, 'cores': 0, 'ram': 0, 'volumes': 0,
              'gigabytes': 0, 'port': 0}

@@ -43,8 +43,3 @@ def factory_path(action: str) -> str:
 def get_factory(action: str):
     """The flow factory of ``action``, imported."""
     return importutils.import_class(factory_path(action))
-
-
-def resource_ref(resource: dict) -> dict:
-    """What a task keeps of a plan resource: its type and id."""
-    return {'type': resource['type'], 'id': resource['id']}

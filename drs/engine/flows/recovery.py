@@ -57,7 +57,7 @@ def _per_resource(flow: linear_flow.Flow, name: str, plan: dict,
             key = '%s_%s' % (prefix, res['id'])
             if keys is not None:
                 keys.append(key)
-            group.add(task_cls(resource=flows.resource_ref(res),
+            group.add(task_cls(resource=replication.resource_ref(res),
                                provides=key))
     if len(group):
         flow.add(group)
@@ -69,7 +69,7 @@ def _tier_flow(tier: int, servers: list[dict], test: bool
     wait = unordered_flow.Flow('tier-%d-active' % tier)
     for res in servers:
         sid = res['id']
-        ref = flows.resource_ref(res)
+        ref = replication.resource_ref(res)
         prepare_cls = tasks.PrepareTestServer if test else tasks.PrepareServer
         create_cls = tasks.CreateTestServer if test else tasks.CreateServer
         inject = None if test else {TEST_NETWORKS: None}
@@ -156,9 +156,9 @@ def _reverse(flow: linear_flow.Flow, plan: dict) -> linear_flow.Flow:
     for res in _of(plan, replication.SERVER):
         keys.append('recipe_%s' % res['id'])
         servers.add(linear_flow.Flow('reverse-%s' % res['id']).add(
-            tasks.CaptureRecoveredRecipe(resource=flows.resource_ref(res),
+            tasks.CaptureRecoveredRecipe(resource=replication.resource_ref(res),
                                          provides=keys[-1]),
-            tasks.RemoveOldSourceServer(resource=flows.resource_ref(res))))
+            tasks.RemoveOldSourceServer(resource=replication.resource_ref(res))))
     if len(servers):
         flow.add(servers)
     _per_resource(flow, 'reverse-containers', plan, [

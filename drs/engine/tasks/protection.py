@@ -55,10 +55,8 @@ class ProtectVolume(base.OperationTask):
         assert self.resource is not None  # noqa: S101
         _plan, c = replication.plan_clients(context, plan_id)
         replication.unprotect_volume(c, self.resource['id'], result or {})
-        db_api.protected_resource_update(
-            context, plan_id, replication.VOLUME, self.resource['id'],
-            {'protect_data': {}, 'replica': {},
-             'replication_state': drv_base.STATE_UNPROTECTED})
+        replication.mark_unprotected(context, plan_id, replication.VOLUME,
+                                     self.resource['id'])
 
 
 class CaptureRecipe(base.OperationTask):
@@ -111,10 +109,8 @@ class ProtectServerVolumes(base.OperationTask):
         _plan, c = replication.plan_clients(context, plan_id)
         for vid, vdata in ((result or {}).get('volumes') or {}).items():
             replication.unprotect_volume(c, vid, vdata)
-        db_api.protected_resource_update(
-            context, plan_id, replication.SERVER, self.resource['id'],
-            {'protect_data': {}, 'replica': {},
-             'replication_state': drv_base.STATE_UNPROTECTED})
+        replication.mark_unprotected(context, plan_id, replication.SERVER,
+                                     self.resource['id'])
         db_api.recipe_delete(context, plan_id, self.resource['id'])
 
 
@@ -142,10 +138,8 @@ class ProtectContainer(base.OperationTask):
         _plan, c = replication.plan_clients(context, plan_id)
         c.driver('object_storage', 'source').unprotect_container(
             self.resource['id'], result or {})
-        db_api.protected_resource_update(
-            context, plan_id, replication.CONTAINER, self.resource['id'],
-            {'protect_data': {}, 'replica': {},
-             'replication_state': drv_base.STATE_UNPROTECTED})
+        replication.mark_unprotected(context, plan_id, replication.CONTAINER,
+                                     self.resource['id'])
 
 
 class ProtectGroup(base.OperationTask):
@@ -265,10 +259,7 @@ class UnprotectResource(base.OperationTask):
         elif rtype == replication.CONTAINER and data:
             c.driver('object_storage', 'source').unprotect_container(
                 rid, data)
-        db_api.protected_resource_update(
-            context, plan_id, rtype, rid,
-            {'protect_data': {}, 'replica': {}, 'lag_seconds': None,
-             'replication_state': drv_base.STATE_UNPROTECTED})
+        replication.mark_unprotected(context, plan_id, rtype, rid)
         return {'type': rtype, 'id': rid, 'undone': sorted(data)}
 
 

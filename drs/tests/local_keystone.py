@@ -16,7 +16,6 @@ foreground (it prints its URL and stops on Ctrl-C).
 import dataclasses
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ import time
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
+
+from drs.tests import procutils
 
 ADMIN_PASSWORD = 'admin-secret'
 USER_PASSWORD = 'user-secret'
@@ -58,16 +59,6 @@ enabled = False
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _bin(name: str) -> str:
-    return os.path.join(os.path.dirname(sys.executable), name)
-
-
 @dataclasses.dataclass
 class Keystone:
     directory: str
@@ -85,8 +76,8 @@ class Keystone:
 
     def _manage(self, *args: str) -> None:
         subprocess.run(
-            [_bin('keystone-manage'), '--config-file', self.conf_file,
-             *args], check=True, stdout=subprocess.DEVNULL,
+            [procutils.venv_bin('keystone-manage'), '--config-file',
+             self.conf_file, *args], check=True, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE)
 
     def setup(self) -> None:
@@ -110,8 +101,9 @@ class Keystone:
         env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=self.conf_file)
         log = open(os.path.join(self.directory, 'gunicorn.log'), 'ab')
         self.process = subprocess.Popen(
-            [_bin('gunicorn'), '--bind', '127.0.0.1:%d' % self.port,
-             '--workers', '1', '--threads', '8', '--timeout', '120',
+            [procutils.venv_bin('gunicorn'),
+             '--bind', '127.0.0.1:%d' % self.port, '--workers', '1',
+             '--threads', '8', '--timeout', '120',
              '--no-control-socket', 'drs.tests.keystone_wsgi:application'],
             env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -131,13 +123,7 @@ class Keystone:
                 time.sleep(0.2)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        procutils.stop_group(self.process)
 
     # ------------------------------------------------------------ identities
     def admin_session(self) -> ks_session.Session:
@@ -213,7 +199,7 @@ class Keystone:
 
 def start(directory: str, port: int | None = None) -> Keystone:
     keystone = Keystone(directory=os.path.abspath(directory),
-                        port=port or free_port())
+                        port=port or procutils.free_port())
     keystone.setup()
     keystone.start()
     keystone.create_identities()

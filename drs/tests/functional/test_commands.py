@@ -2,18 +2,13 @@
 
 import os
 import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
 from drs.tests import db_fixtures
-from drs.tests import local_keystone
-
-
-def _bin(name: str) -> str:
-    return os.path.join(os.path.dirname(sys.executable), name)
+from drs.tests import procutils
 
 
 def _conf(tmp_path, url: str, **sections) -> str:
@@ -31,7 +26,8 @@ def test_manage_db_sync_and_status(tmp_path, backend):
     with db_fixtures.throwaway_database(backend, str(tmp_path)) as url:
         conf = _conf(tmp_path, url)
         status = subprocess.run(
-            [_bin('drs-status'), '--config-file', conf, 'upgrade', 'check'],
+            [procutils.venv_bin('drs-status'), '--config-file', conf,
+             'upgrade', 'check'],
             capture_output=True, text=True, timeout=120)
         # An empty database fails the schema check (exit code 2).
         assert status.returncode == 2, status.stdout + status.stderr
@@ -41,18 +37,21 @@ def test_manage_db_sync_and_status(tmp_path, backend):
         assert 'db sync' in words
 
         sync = subprocess.run(
-            [_bin('drs-manage'), '--config-file', conf, 'db', 'sync'],
+            [procutils.venv_bin('drs-manage'), '--config-file', conf,
+             'db', 'sync'],
             capture_output=True, text=True, timeout=300)
         assert sync.returncode == 0, sync.stderr
         version = subprocess.run(
-            [_bin('drs-manage'), '--config-file', conf, 'db', 'version'],
+            [procutils.venv_bin('drs-manage'), '--config-file', conf,
+             'db', 'version'],
             capture_output=True, text=True, timeout=120)
         assert version.returncode == 0, version.stderr
         assert version.stdout.strip().splitlines()[-1] != 'None (empty ' \
             'database)'
 
         status = subprocess.run(
-            [_bin('drs-status'), '--config-file', conf, 'upgrade', 'check'],
+            [procutils.venv_bin('drs-status'), '--config-file', conf,
+             'upgrade', 'check'],
             capture_output=True, text=True, timeout=120)
         assert status.returncode == 0, status.stdout + status.stderr
 
@@ -60,12 +59,13 @@ def test_manage_db_sync_and_status(tmp_path, backend):
 def test_wsgi_module_under_gunicorn(tmp_path):
     url = 'sqlite:///%s' % (tmp_path / 'drs.sqlite')
     conf = _conf(tmp_path, url, api={'auth_strategy': 'noauth'})
-    subprocess.run([_bin('drs-manage'), '--config-file', conf, 'db', 'sync'],
+    subprocess.run([procutils.venv_bin('drs-manage'), '--config-file', conf,
+                    'db', 'sync'],
                    check=True, capture_output=True, timeout=300)
-    port = local_keystone.free_port()
+    port = procutils.free_port()
     proc = subprocess.Popen(
-        [_bin('gunicorn'), '--bind', '127.0.0.1:%d' % port, '--workers', '1',
-         '--no-control-socket', 'drs.wsgi.api:application'],
+        [procutils.venv_bin('gunicorn'), '--bind', '127.0.0.1:%d' % port,
+         '--workers', '1', '--no-control-socket', 'drs.wsgi.api:application'],
         env=dict(os.environ, OS_DRS_CONFIG_FILES=conf),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

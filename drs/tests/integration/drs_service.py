@@ -7,23 +7,13 @@ notifications written to the log (the tests read them there).
 """
 
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 
 import requests
 
 from drs.tests.integration.conftest import unique
-
-VENV_BIN = os.path.dirname(sys.executable)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+from drs.tests import procutils
 
 
 CONFIG = """[DEFAULT]
@@ -80,7 +70,7 @@ class Drs:
     def __init__(self, cloud, directory, sync_interval=5):
         self.cloud = cloud
         self.dir = str(directory)
-        self.port = free_port()
+        self.port = procutils.free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
         self.log = os.path.join(self.dir, 'drs.log')
         self.conf = os.path.join(self.dir, 'drs.conf')
@@ -95,7 +85,7 @@ class Drs:
 
     def start(self, timeout=60):
         self.proc = subprocess.Popen(
-            [os.path.join(VENV_BIN, 'drs-all-in-one'), '--config-file',
+            [procutils.venv_bin('drs-all-in-one'), '--config-file',
              self.conf], stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(self.dir, 'stderr.log'), 'w'),
             start_new_session=True)
@@ -114,14 +104,7 @@ class Drs:
                            % timeout)
 
     def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        procutils.stop_group(self.proc)
 
     def tail(self, n=80):
         for name in (self.log, os.path.join(self.dir, 'stderr.log')):

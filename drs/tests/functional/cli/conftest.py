@@ -15,9 +15,7 @@ import dataclasses
 import json
 import logging
 import os
-import signal
 import subprocess
-import sys
 import time
 from typing import Any
 
@@ -28,15 +26,12 @@ import sqlalchemy as sa
 from drs.common import states
 from drs.tests.functional.engine import sideeffect_flow
 from drs.tests import local_keystone
+from drs.tests import procutils
 
 LOG = logging.getLogger(__name__)
 
 START_TIMEOUT = 60
 CLI_TIMEOUT = 120
-
-
-def _bin(name: str) -> str:
-    return os.path.join(os.path.dirname(sys.executable), name)
 
 
 @dataclasses.dataclass
@@ -61,13 +56,7 @@ class DrsServer:
             return '(no log)'
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        procutils.stop_group(self.process)
 
 
 def _config(directory: str, port: int, db_url: str,
@@ -128,10 +117,10 @@ def start_server(keystone: local_keystone.Keystone, directory: str,
     engine = sa.create_engine(db_url)
     sideeffect_flow.create_table(engine)
     engine.dispose()
-    port = local_keystone.free_port()
+    port = procutils.free_port()
     conf = _config(directory, port, db_url, keystone, test_flows)
     process = subprocess.Popen(
-        [_bin('drs-all-in-one'), '--config-file', conf],
+        [procutils.venv_bin('drs-all-in-one'), '--config-file', conf],
         stdout=subprocess.DEVNULL,
         stderr=open(os.path.join(directory, 'drs.err'), 'ab'),
         start_new_session=True)
@@ -243,7 +232,8 @@ class Cli:
                  check: bool = True, timeout: float = CLI_TIMEOUT,
                  env: dict[str, str] | None = None) -> Result:
         proc = subprocess.run(
-            [_bin('openstack'), *args], env={**self.env(user), **(env or {})},
+            [procutils.venv_bin('openstack'), *args],
+            env={**self.env(user), **(env or {})},
             capture_output=True, text=True, timeout=timeout,
             stdin=subprocess.DEVNULL)
         result = Result(list(args), proc.returncode, proc.stdout,

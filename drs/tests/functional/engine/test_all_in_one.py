@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +13,7 @@ from urllib import request as urlrequest
 import sqlalchemy as sa
 
 from drs.tests.functional.engine import sideeffect_flow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+from drs.tests import procutils
 
 
 def _call(base: str, method: str, path: str, body=None):
@@ -50,7 +44,7 @@ def test_all_in_one_runs_an_operation_without_a_broker(tmp_path):
     engine = sa.create_engine('sqlite:///%s' % db)
     sideeffect_flow.create_table(engine)
     engine.dispose()
-    port = _free_port()
+    port = procutils.free_port()
     config = tmp_path / 'drs.conf'
     config.write_text('\n'.join([
         '[DEFAULT]', 'log_file = %s' % (tmp_path / 'drs.log'),

@@ -290,6 +290,23 @@ def create_plan(drs, workload, tiers=None, rpo=120):
     return drs.post('/v1/plans', body, expect=201).json()['plan']
 
 
+def tier_per_server(workload):
+    """Tiers for ``create_plan``: the workload's n-th server in tier n."""
+    return {sid: i + 1 for i, sid in enumerate(workload.servers)}
+
+
+def assert_data_at_b(cloud, workload, written, imported):
+    """What was written at A is at B: the bytes in the volumes imported
+    there (``imported``: source volume id -> volume at B), the objects
+    in B's container."""
+    for vid, (offset, data) in written.items():
+        assert cloud.vio.read('b', imported[vid], len(data),
+                              offset=offset) == data, vid
+    swift_b = cloud.swift(USER, 'b')
+    for name, data in workload.objects.items():
+        assert swift_b.get_object(workload.container, name)[1] == data
+
+
 def wait_replica(cloud, site, vid, data, offset=0, timeout=90):
     """Wait until the replica at ``site`` of volume ``vid`` holds
     ``data`` at ``offset`` (it may not exist until the first copy)."""

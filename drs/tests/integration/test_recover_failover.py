@@ -35,8 +35,7 @@ workload = rh.workload_fixture(restart_site_a=True, servers=2,
 
 @pytest.fixture(scope='module')
 def plan(drs, workload, cloud):
-    tiers = {workload.servers[0]: 1, workload.servers[1]: 2}
-    plan = rh.create_plan(drs, workload, tiers=tiers)
+    plan = rh.create_plan(drs, workload, tiers=rh.tier_per_server(workload))
     try:
         yield plan
     finally:
@@ -144,13 +143,7 @@ def test_failover_with_site_a_stopped(cloud, drs, workload, plan):
         kp = nova_b.keypairs.get(workload.keypair)
         assert kp.public_key.strip() == workload.public_key.strip()
 
-        for vid, (offset, data) in written.items():
-            assert cloud.vio.read('b', imported[vid], len(data),
-                                  offset=offset) == data, vid
-
-        swift_b = cloud.swift(USER, 'b')
-        for name, data in workload.objects.items():
-            assert swift_b.get_object(workload.container, name)[1] == data
+        rh.assert_data_at_b(cloud, workload, written, imported)
 
         # Tiers: the tier-2 server was created after the tier-1 server
         # was ACTIVE.

@@ -21,8 +21,7 @@ workload = rh.workload_fixture(servers=2, objects=1, prefix='it-retry')
 
 @pytest.fixture(scope='module')
 def plan(drs, workload, cloud):
-    tiers = {workload.servers[0]: 1, workload.servers[1]: 2}
-    plan = rh.create_plan(drs, workload, tiers=tiers)
+    plan = rh.create_plan(drs, workload, tiers=rh.tier_per_server(workload))
     try:
         yield plan
     finally:

@@ -163,12 +163,7 @@ def test_planned_migration(cloud, drs, workload, plan):
                 if (v.metadata or {}).get('drs_plan') == plan['id']
                 and v.metadata.get('drs_kind') == 'failover'}
     assert sorted(imported) == sorted(workload.volumes)
-    for vid, (offset, data) in written.items():
-        assert cloud.vio.read('b', imported[vid], len(data),
-                              offset=offset) == data, vid
-    swift_b = cloud.swift(USER, 'b')
-    for name, data in workload.objects.items():
-        assert swift_b.get_object(workload.container, name)[1] == data
+    rh.assert_data_at_b(cloud, workload, written, imported)
     nova_b = cloud.nova(USER, 'b')
     active = [s for s in nova_b.servers.list()
               if (s.metadata or {}).get('drs_plan') == plan['id']

@@ -11,16 +11,7 @@ import pytest
 from swiftclient import exceptions as swift_exc
 
 from drs.tests.integration.conftest import unique, wait_until
-
-
-def _cleanup(conn, container):
-    try:
-        for obj in conn.get_container(container)[1]:
-            conn.delete_object(container, obj['name'])
-        conn.delete_container(container)
-    except swift_exc.ClientException as e:
-        if e.http_status != 404:
-            raise
+from drs.tests.integration import recover_helpers as rh
 
 
 @pytest.fixture
@@ -38,8 +29,8 @@ def synced_container(cloud):
     try:
         yield container, a, b
     finally:
-        _cleanup(a, container)
-        _cleanup(b, container)
+        rh.delete_container(a, container)
+        rh.delete_container(b, container)
 
 
 def test_realm_published(cloud):

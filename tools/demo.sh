@@ -29,6 +29,7 @@ ensure_services
 ensure_venv
 
 TESTCLOUD=$DRS_TOP/tools/testcloud/testcloud
+TESTCLOUD_DRIVERS=$DRS_TOP/tools/testcloud/drivers
 say "bringing up the two-site test cloud (first run: installs OpenStack, some minutes)"
 "$TESTCLOUD" up | tail -n 4
 CLOUD_JSON=${DRS_TESTCLOUD_DIR:-$DRS_TOP/.testcloud}/cloud.json
@@ -78,9 +79,11 @@ periodic_interval = 5
 sync_interval = 5
 [drivers]
 wait_timeout = 120
+[replication]
+default_backend = drs_file_pool:FilePoolBackend
+[file_pool_replication]
+pool_dirs = {pools}
 [recovery]
-replica_copy_driver = drs.drivers.replica_copy.FilePoolReplicaCopy
-file_pool_dirs = {pools}
 server_active_timeout = 180
 resource_timeout = 120
 [keystone_authtoken]
@@ -92,7 +95,10 @@ PYCONF
 
 DRS=http://127.0.0.1:$DRS_PORT
 say "starting drs-all-in-one on $DRS (SQLite, in-process engine; log .drs-demo/drs.log)"
-"$DRS_VENV/bin/drs-all-in-one" --config-file "$DEMO/drs.conf" \
+# The test cloud's replication backend is not part of drs: loaded by class
+# path from the test cloud's drivers.
+PYTHONPATH="$TESTCLOUD_DRIVERS${PYTHONPATH:+:$PYTHONPATH}" \
+    "$DRS_VENV/bin/drs-all-in-one" --config-file "$DEMO/drs.conf" \
     > "$DEMO/stdout.log" 2>&1 &
 DRS_PID=$!
 wait_port "$DRS_PORT" 60

@@ -15,7 +15,7 @@ from oslo_config import cfg
 from oslo_log import log
 import pecan
 
-from drs.drivers import clients
+from drs.common import identity
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -25,7 +25,7 @@ TOKEN_AUTH_ENV = 'keystone.token_auth'  # noqa: S105 - an environ key
 
 def enabled() -> bool:
     return (CONF.api.auth_strategy == 'keystone'
-            and clients.service_auth_configured())
+            and identity.service_auth_configured())
 
 
 def create(context) -> str | None:
@@ -35,7 +35,7 @@ def create(context) -> str | None:
     user_auth = pecan.request.environ.get(TOKEN_AUTH_ENV)
     if user_auth is None:
         return None
-    return clients.create_trust(user_auth, context.user_id,
+    return identity.create_trust(user_auth, context.user_id,
                                 context.project_id, list(context.roles))
 
 
@@ -44,4 +44,4 @@ def delete(trust_id: str | None) -> None:
     if not trust_id:
         return
     user_auth = pecan.request.environ.get(TOKEN_AUTH_ENV)
-    clients.delete_trust(trust_id, user_auth)
+    identity.delete_trust(trust_id, user_auth)

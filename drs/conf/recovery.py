@@ -1,9 +1,9 @@
 """Options of the recovery flows (test failover, failover, migration).
 
 * ``[recovery]``: how long a recovery waits for what it creates at the
-  target site, and the storage-side driver that copies replicas for a
-  test failover (a replica is not a Cinder volume until it is promoted,
-  so copying it without breaking replication is a storage operation).
+  target site;
+* ``[replication]``: the storage-side replication backend of each site
+  (:mod:`drs.drivers.replication`).
 """
 
 from oslo_config import cfg
@@ -26,23 +26,42 @@ recovery_opts = [
         'catch_up_timeout', default=600, min=1,
         help=_('Planned migration: default seconds to wait for every '
                'replica to catch up after the source servers stopped.')),
+]
+
+
+replication_group = cfg.OptGroup(
+    'replication', title=_('Storage-side replication backends'),
+    help=_('What Cinder\'s API does not expose about a replica (its '
+           'identity and age, promote, a point-in-time copy for a test '
+           'failover, reverse for reprotect) comes from a replication '
+           'backend, chosen per site.'))
+
+replication_opts = [
     cfg.StrOpt(
-        'replica_copy_driver', default=None,
-        help=_('Storage-side driver that copies a replica at the target '
-               'for a test failover, as a dotted class path (for the test '
-               'cloud: drs.drivers.replica_copy.FilePoolReplicaCopy). '
-               'Unset: test failover is refused with a clear error.')),
+        'default_backend', default='cinder',
+        help=_('The backend of a site that ``backends`` does not name: an '
+               'entry point name of the drs.replication_backends '
+               'namespace (cinder, rbd) or a class path '
+               '(package.module:Class).')),
     cfg.DictOpt(
-        'file_pool_dirs', default={},
-        help=_('FilePoolReplicaCopy: the Cinder pool directory of each '
-               'site, keyed by region name (RegionTwo:/path/pool).')),
+        'backends', default={},
+        help=_('The backend of each site, keyed by drs site name or '
+               'region name (site-b:rbd,RegionOne:rbd).')),
+    cfg.StrOpt(
+        'cinder_replica_name', default='volume-%(id)s',
+        help=_('cinder backend: the name under which a replica of source '
+               'volume %(id)s is listed among the target\'s manageable '
+               'volumes (Cinder\'s volume_name_template of the source).')),
 ]
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_group(recovery_group)
     conf.register_opts(recovery_opts, group=recovery_group)
+    conf.register_group(replication_group)
+    conf.register_opts(replication_opts, group=replication_group)
 
 
 def list_opts() -> dict:
-    return {recovery_group: recovery_opts}
+    return {recovery_group: recovery_opts,
+            replication_group: replication_opts}

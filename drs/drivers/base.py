@@ -9,6 +9,7 @@ session's project.
 """
 
 import abc
+import ipaddress
 from typing import Any
 
 from keystoneauth1 import session as ks_session
@@ -112,12 +113,46 @@ class VolumeDriver(SiteDriver, metaclass=abc.ABCMeta):
         """Retype (migrating on demand) and wait until it is done."""
 
     @abc.abstractmethod
-    def replicas(self, volume_ids: list[str]) -> dict[str, dict]:
-        """At the TARGET site: the replicas of these source volumes.
+    def list_manageable(self) -> list[dict[str, Any]]:
+        """Admin: every manageable volume of every pool of the site:
+        ``host``, ``reference``, ``size``, ``safe_to_manage``,
+        ``reason_not_safe``, ``extra_info`` (one call per page and pool).
+        Replication backends read their replicas from it."""
 
-        ``{source volume id: {'reference': ..., 'last_sync_at': epoch
-        or None, 'safe_to_manage': bool}}``, from list calls.
+    @abc.abstractmethod
+    def backend_hosts(self) -> list[str]:
+        """Admin: the ``host@backend#pool`` of every pool of the site."""
+
+    @abc.abstractmethod
+    def find_volumes(self, metadata: dict[str, str],
+                     service: bool = False) -> list[dict[str, Any]]:
+        """Volumes carrying all of ``metadata``: the project's, or with
+        ``service`` drs's own (between manage and transfer)."""
+
+    @abc.abstractmethod
+    def wait_volume(self, volume_id: str, statuses: tuple[str, ...],
+                    service: bool = False) -> dict[str, Any]:
+        """Wait until the volume is in one of ``statuses``
+        (``[recovery] resource_timeout``); an error status fails."""
+
+    @abc.abstractmethod
+    def import_volume(self, host: str, reference: dict, name: str,
+                      volume_type: str | None, bootable: bool,
+                      metadata: dict[str, str]) -> dict[str, Any]:
+        """Manage ``reference`` on ``host`` (admin) and transfer it to the
+        project; ``id``, ``name``, ``size``, ``volume_type``, ``status``,
+        ``bootable``.
+
+        Idempotent by ``metadata``: a volume already imported (in the
+        project, or still in drs's project awaiting transfer) is taken
+        up where it was left (``host`` and ``reference`` are then not
+        used).
         """
+
+    @abc.abstractmethod
+    def delete_volume(self, volume_id: str, service: bool = False) -> None:
+        """Delete the volume and wait until it is gone; gone already is
+        fine."""
 
     @abc.abstractmethod
     def group_replication_supported(self) -> bool:
@@ -146,6 +181,10 @@ class ObjectStorageDriver(SiteDriver, metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def get_container(self, name: str) -> dict[str, Any]:
         """``name``, ``count``, ``bytes``, ``sync_to`` of a container."""
+
+    @abc.abstractmethod
+    def exists(self, name: str) -> bool:
+        """Whether the container exists in the project's account."""
 
     @abc.abstractmethod
     def list_containers(self) -> dict[str, dict[str, Any]]:
@@ -210,6 +249,83 @@ class ComputeDriver(SiteDriver, metaclass=abc.ABCMeta):
     def quota(self) -> dict[str, dict[str, int]]:
         """``{'instances'|'cores'|'ram': {'limit', 'in_use'}}``."""
 
+    # What a recovery makes at a site; found again by metadata and names.
+
+    @abc.abstractmethod
+    def find_servers(self, metadata: dict[str, str]) -> list[dict[str, Any]]:
+        """The project's servers carrying all of ``metadata``."""
+
+    @abc.abstractmethod
+    def create_server(self, name: str, flavor_id: str, image_id: str | None,
+                      key_name: str | None, port_ids: list[str],
+                      bdm: list[dict], metadata: dict[str, str],
+                      availability_zone: str | None) -> dict[str, Any]:
+        """Send the create request; ``id``, ``name``."""
+
+    @abc.abstractmethod
+    def server_status(self, server_id: str) -> tuple[str, str | None]:
+        """``(status, fault message or None)``."""
+
+    @abc.abstractmethod
+    def wait_server(self, server_id: str, name: str) -> dict[str, Any]:
+        """Wait until ACTIVE (``[recovery] server_active_timeout``);
+        ERROR fails with the fault."""
+
+    @abc.abstractmethod
+    def delete_server(self, server_id: str) -> None:
+        """Delete and wait until gone; gone already is fine."""
+
+    @abc.abstractmethod
+    def stop_server(self, server_id: str) -> str:
+        """Stop (SHUTOFF) and wait; idempotent."""
+
+    @abc.abstractmethod
+    def create_keypair(self, name: str, public_key: str) -> None:
+        """Import a public key as the caller's key pair ``name``."""
+
+    @abc.abstractmethod
+    def list_keypairs(self) -> list[str]:
+        """Names of the caller's key pairs."""
+
+    @abc.abstractmethod
+    def delete_keypair(self, name: str) -> bool:
+        """Delete a key pair; False if it was not there."""
+
+    def ensure_keypair(self, keypair: dict | None,
+                       test_prefix: str | None = None
+                       ) -> tuple[str | None, bool]:
+        """The recipe's key pair at the site: (name, created here).
+
+        A key pair of the same name must hold the same public key. With
+        ``test_prefix`` (a test failover) a key pair missing there (or
+        holding another key) is created as ``<test_prefix><name>``, which
+        ``cleanup_test`` removes.
+        """
+        if not keypair:
+            return None, False
+        there = self.get_keypair(keypair['name'])
+        if there is not None:
+            if there.get('public_key', '').strip() == \
+                    (keypair.get('public_key') or '').strip():
+                return keypair['name'], False
+            if not test_prefix:
+                raise DriverError(
+                    detail='key pair %s exists at site %s with another '
+                    'public key' % (keypair['name'], self.site_name))
+        name = (test_prefix or '') + keypair['name']
+        if test_prefix and self.get_keypair(name) is not None:
+            return name, False  # made by an earlier run of this test
+        self.create_keypair(name, keypair['public_key'])
+        return name, True
+
+    def delete_keypairs(self, prefix: str) -> list[str]:
+        """Delete the key pairs whose name starts with ``prefix`` and
+        that no server at the site uses."""
+        in_use = {s.get('key_name') for s in self.list_servers().values()}
+        return [name for name in self.list_keypairs()
+                if name.startswith(prefix) and name not in in_use
+                and self.delete_keypair(name)]
+
 
 class NetworkDriver(SiteDriver, metaclass=abc.ABCMeta):
     """Networking: ports, networks and security groups."""
@@ -231,3 +347,112 @@ class NetworkDriver(SiteDriver, metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def quota(self) -> dict[str, dict[str, int]]:
         """``{'port': {'limit', 'in_use'}, ...}``."""
+
+    # What a recovery makes at a site; found again by names.
+
+    @abc.abstractmethod
+    def find_security_groups(self, name: str) -> list[dict[str, Any]]:
+        """The project's groups named ``name`` (``id``, ``name``)."""
+
+    @abc.abstractmethod
+    def list_security_groups(self) -> list[dict[str, Any]]:
+        """Every group of the project (``id``, ``name``)."""
+
+    @abc.abstractmethod
+    def create_security_group(self, name: str, group: dict) -> str:
+        """Create the recorded ``group`` (with its ingress rules) as
+        ``name``, all or nothing: a resumed run completes a half-made
+        group rather than adopt it. Returns its id."""
+
+    @abc.abstractmethod
+    def delete_security_group(self, group_id: str) -> None:
+        """Delete a group; gone already is fine."""
+
+    @abc.abstractmethod
+    def find_port(self, name: str) -> dict[str, Any] | None:
+        """The port named ``name`` (``id``, ``name``, ``network_id``,
+        ``mac_address``, ``device_id``, ``fixed_ips``), or None."""
+
+    @abc.abstractmethod
+    def ports_named(self, prefix: str) -> list[dict[str, Any]]:
+        """Ports whose name starts with ``prefix``."""
+
+    @abc.abstractmethod
+    def ensure_port(self, name: str, network_id: str, fixed_ips: list[dict],
+                    security_group_ids: list[str], description: str,
+                    recorded: dict | None = None) -> dict[str, Any]:
+        """The port ``name`` on ``network_id``, created once.
+
+        From the ``recorded`` port it takes the MAC address (where
+        Neutron lets the tenant set it and no port of the network has
+        it: otherwise the port gets a new one, with a warning), the
+        allowed address pairs, and port security off when it was off.
+        """
+
+    @abc.abstractmethod
+    def delete_port(self, port_id: str) -> None:
+        """Delete a port; gone already is fine."""
+
+    @abc.abstractmethod
+    def subnets_of(self, network_id: str) -> list[dict[str, Any]]:
+        """``id``, ``cidr``, ``ip_version``, ``gateway_ip``,
+        ``enable_dhcp`` of the network's subnets."""
+
+    @abc.abstractmethod
+    def ensure_isolated_network(self, name: str, source_subnets: list[dict]
+                                ) -> dict[str, Any]:
+        """A network ``name``, subnets of the same CIDRs as
+        ``source_subnets``, and a router without an external gateway
+        joining them: nothing leaves it. ``network_id``, ``router_id``,
+        ``subnets`` (``id``, ``cidr``)."""
+
+    @abc.abstractmethod
+    def delete_isolated_network(self, name: str) -> list[str]:
+        """Router, ports, subnets and network named ``name``; gone ids."""
+
+    @staticmethod
+    def subnet_for(ip: str, subnets: list[dict]) -> str | None:
+        """The id of the subnet of ``subnets`` (``id``, ``cidr``) that
+        holds ``ip``."""
+        addr = ipaddress.ip_address(ip)
+        for sub in subnets:
+            if addr in ipaddress.ip_network(sub['cidr']):
+                return sub['id']
+        return None
+
+    def ensure_security_groups(self, groups: list[dict],
+                               mapping: dict[str, str],
+                               test_prefix: str | None = None) -> list[str]:
+        """Ids at the site of the recipe's groups: mapped, same name, or
+        created with the recorded rules.
+
+        With ``test_prefix`` (a test failover) a group missing at the
+        site is created as ``<test_prefix><source group id>``, so that
+        ``cleanup_test`` finds and removes it; production groups at the
+        site are used, never changed.
+        """
+        ids = []
+        for g in groups:
+            mapped = mapping.get(g['id']) or mapping.get(g.get('name', ''))
+            if mapped:
+                ids.append(mapped)
+                continue
+            names = [g['name']]
+            if test_prefix:
+                names.append(test_prefix + g['id'])
+            found = [sg for name in names
+                     for sg in self.find_security_groups(name)]
+            if found:
+                ids.append(found[0]['id'])
+                continue
+            ids.append(self.create_security_group(names[-1], g))
+        return ids
+
+    def delete_security_groups(self, prefix: str) -> list[str]:
+        """Delete the groups whose name starts with ``prefix``."""
+        gone = []
+        for sg in self.list_security_groups():
+            if sg['name'].startswith(prefix):
+                self.delete_security_group(sg['id'])
+                gone.append(sg['id'])
+        return gone

@@ -1,37 +1,18 @@
-"""Per-site keystoneauth1 sessions, Keystone trusts and driver loading.
+"""The drivers of a plan at its two sites, loaded by stevedore.
 
-Sessions are built from a site row of the ``sites`` table (its auth URL,
-region, interface, TLS verification and endpoint overrides):
-
-* :func:`trust_session` acts in a tenant's project through the Keystone
-  trust of a plan: drs's service user (``[service_auth]``) authenticates
-  with the trust id and gets trust-scoped tokens (the trustor's roles in
-  the project, impersonating the trustor);
-* :func:`service_session` is drs itself, for admin-only reads.
-
-Nothing here logs a token, a password or a trust id.
+Sessions and trusts come from :mod:`drs.common.identity`.
 """
 
-import collections
-import threading
 from typing import Any
 
-from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
-from keystoneclient.v3 import client as ks_client
 from oslo_config import cfg
-from oslo_log import log
 import stevedore
 
+from drs.common import identity
 from drs.drivers import base
-from drs import exception
-from drs.i18n import _
-
-CONF = cfg.CONF
-LOG = log.getLogger(__name__)
-
-GROUP = 'service_auth'
+from drs.drivers import replication
+from drs.drivers.replication import base as repl_base
 
 _KINDS = {
     'volume': base.VOLUME_NAMESPACE,
@@ -40,166 +21,10 @@ _KINDS = {
     'network': base.NETWORK_NAMESPACE,
 }
 
+CONF = cfg.CONF
 
-class TrustError(exception.DrsException):
-    msg_fmt = _('Keystone trust: %(detail)s')
-    code = 'drs.trust.error'
+site_dict = identity.site_dict
 
-
-def site_dict(site: Any) -> dict[str, Any]:
-    """The plain-dict view of a site row the drivers take."""
-    if isinstance(site, dict):
-        return site
-    return {'id': site.id, 'name': site.name,
-            'region_name': site.region_name, 'auth_url': site.auth_url,
-            'interface': site.interface,
-            'verify_tls': bool(site.verify_tls),
-            'endpoint_overrides': dict(site.endpoint_overrides or {})}
-
-
-def service_auth_configured() -> bool:
-    return bool(CONF[GROUP].auth_type)
-
-
-def _load_auth(**overrides):
-    if not service_auth_configured():
-        raise TrustError(detail='[service_auth] is not configured: drs '
-                         'has no credentials of its own')
-    auth = ks_loading.load_auth_from_conf_options(CONF, GROUP, **overrides)
-    if auth is None:
-        raise TrustError(detail='[service_auth] could not be loaded')
-    return auth
-
-
-def _session(auth, site: dict | None = None) -> ks_session.Session:
-    sess = ks_loading.load_session_from_conf_options(CONF, GROUP, auth=auth)
-    if site is not None and not site.get('verify_tls', True):
-        sess.verify = False
-    return sess
-
-
-# Sessions are reused across tasks and sweeps of a process: each one
-# keeps its token until it nears expiry instead of authenticating again.
-_CACHE: collections.OrderedDict = collections.OrderedDict()
-_CACHE_SIZE = 256
-_CACHE_LOCK = threading.Lock()
-
-
-def _cached(key: tuple, make) -> ks_session.Session:
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    sess = make()
-    with _CACHE_LOCK:
-        _CACHE[key] = sess
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return sess
-
-
-def forget_sessions() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
-
-
-def _site_key(site: dict | None) -> tuple:
-    if site is None:
-        return (None, None)
-    return (site.get('auth_url'), bool(site.get('verify_tls', True)))
-
-
-def service_session(site: dict | None = None) -> ks_session.Session:
-    """drs's own session (its project in ``[service_auth]``)."""
-    overrides = {}
-    if site is not None and site.get('auth_url'):
-        overrides['auth_url'] = site['auth_url']
-    return _cached(('service',) + _site_key(site),
-                   lambda: _session(_load_auth(**overrides), site))
-
-
-def trust_session(site: dict, trust_id: str | None) -> ks_session.Session:
-    """A session of trust-scoped tokens in the plan's project at ``site``.
-
-    The trust is redeemed by drs's service user against the site's
-    Keystone (one Keystone is shared by the sites of a pair).
-    """
-    if not trust_id:
-        raise TrustError(detail='the plan has no trust: it was created '
-                         'without Keystone authentication, so drs cannot '
-                         'act in its project')
-    # A trust-scoped token has no other scope: the project comes from
-    # the trust.
-    overrides: dict[str, Any] = {
-        k: None for k in ('project_id', 'project_name', 'project_domain_id',
-                          'project_domain_name', 'domain_id', 'domain_name',
-                          'system_scope')}
-    overrides['trust_id'] = trust_id
-    if site.get('auth_url'):
-        overrides['auth_url'] = site['auth_url']
-    return _cached(('trust', trust_id) + _site_key(site),
-                   lambda: _session(_load_auth(**overrides), site))
-
-
-# --------------------------------------------------------------- trusts
-
-def _identity_client(sess: ks_session.Session) -> ks_client.Client:
-    return ks_client.Client(session=sess,
-                            interface=CONF.drivers.identity_interface)
-
-
-def create_trust(user_auth, user_id: str, project_id: str,
-                 roles: list[str]) -> str:
-    """A trust from the caller to drs's service user; returns its id.
-
-    ``user_auth`` is the caller's auth plugin (keystonemiddleware's
-    ``keystone.token_auth``). The trust delegates the caller's roles in
-    the project, with impersonation, and never expires on its own: it is
-    deleted with the plan.
-    """
-    try:
-        trustee = service_session().get_user_id()
-        sess = ks_session.Session(auth=user_auth)
-        trust = _identity_client(sess).trusts.create(
-            trustor_user=user_id, trustee_user=trustee, project=project_id,
-            role_names=sorted(set(roles)), impersonation=True)
-    except ks_exc.ClientException as e:
-        LOG.warning('Creating a trust for project %(project)s failed: '
-                    '%(err)s', {'project': project_id,
-                                'err': type(e).__name__})
-        raise TrustError(detail='could not delegate the caller\'s roles to '
-                         'drs (%s)' % type(e).__name__)
-    return str(trust.id)
-
-
-def delete_trust(trust_id: str | None, user_auth=None) -> bool:
-    """Delete a trust: as its trustor if possible, else as drs.
-
-    Returns whether it is gone. Failures are logged (without the id),
-    never raised: a plan is deleted even when its trust cannot be.
-    """
-    if not trust_id:
-        return True
-    attempts = []
-    if user_auth is not None:
-        attempts.append(lambda: ks_session.Session(auth=user_auth))
-    if service_auth_configured():
-        attempts.append(service_session)
-    for make_session in attempts:
-        try:
-            _identity_client(make_session()).trusts.delete(trust_id)
-            return True
-        except ks_exc.NotFound:
-            return True
-        except Exception as e:
-            LOG.debug('Deleting a trust failed (%s); trying the next '
-                      'credentials', type(e).__name__)
-    LOG.warning('A trust of a deleted plan could not be deleted; it '
-                'delegates nothing once its trustor loses the roles')
-    return False
-
-
-# -------------------------------------------------------------- drivers
 
 def driver_class(kind: str, name: str | None = None) -> type:
     """The driver class of ``kind`` (volume, ...) named in [drivers]."""
@@ -231,21 +56,97 @@ class PlanClients:
 
     def session(self, where: str) -> ks_session.Session:
         if where not in self._sessions:
-            self._sessions[where] = trust_session(self.sites[where],
-                                                  self.plan.trust_id)
+            self._sessions[where] = identity.trust_session(
+                self.sites[where], self.plan.trust_id)
         return self._sessions[where]
 
     def service(self, where: str) -> ks_session.Session | None:
         key = 'service-' + where
         if key not in self._sessions:
-            self._sessions[key] = (service_session(self.sites[where])
-                                   if service_auth_configured() else None)
+            self._sessions[key] = (
+                identity.service_session(self.sites[where])
+                if identity.service_auth_configured() else None)
         return self._sessions[key]
 
-    def driver(self, kind: str, where: str):
+    def driver(self, kind: str, where: str) -> base.SiteDriver:
         key = (kind, where)
         if key not in self._drivers:
             self._drivers[key] = get_driver(kind, self.sites[where],
                                             self.session(where),
                                             self.service(where))
         return self._drivers[key]
+
+    # Typed accessors: what the engine calls, checked by mypy.
+
+    def volume(self, where: str) -> base.VolumeDriver:
+        return self._typed('volume', where, base.VolumeDriver)
+
+    def object_storage(self, where: str) -> base.ObjectStorageDriver:
+        return self._typed('object_storage', where, base.ObjectStorageDriver)
+
+    def compute(self, where: str) -> base.ComputeDriver:
+        return self._typed('compute', where, base.ComputeDriver)
+
+    def network(self, where: str) -> base.NetworkDriver:
+        return self._typed('network', where, base.NetworkDriver)
+
+    def replication(self, where: str) -> repl_base.ReplicationBackend:
+        """The storage-side replication backend of the site ``where``."""
+        key = ('replication', where)
+        if key not in self._drivers:
+            peer = 'source' if where == 'target' else 'target'
+            self._drivers[key] = replication.load(
+                self.sites[where], self.sites[peer], self.volume(where))
+        return self._drivers[key]
+
+    def site_name(self, where: str) -> str:
+        site = self.sites[where]
+        return str(site.get('name') or site.get('region_name'))
+
+    def _typed(self, kind: str, where: str, cls: type):
+        drv = self.driver(kind, where)
+        if not isinstance(drv, cls):
+            raise base.DriverError(
+                detail='the %s driver %s is not a %s' % (
+                    kind, type(drv).__name__, cls.__name__))
+        return drv
+
+    def at(self, where: str) -> 'SiteDrivers':
+        """The drivers of one site of the plan (``source``/``target``)."""
+        return SiteDrivers(self, where)
+
+
+class SiteDrivers:
+    """The drivers of a plan at one site, typed, built on first use."""
+
+    def __init__(self, clients: PlanClients, where: str):
+        self.clients = clients
+        self.where = where
+
+    @property
+    def name(self) -> str:
+        return self.clients.site_name(self.where)
+
+    @property
+    def site(self) -> dict:
+        return self.clients.sites[self.where]
+
+    @property
+    def volume(self) -> base.VolumeDriver:
+        return self.clients.volume(self.where)
+
+    @property
+    def object_storage(self) -> base.ObjectStorageDriver:
+        return self.clients.object_storage(self.where)
+
+    @property
+    def compute(self) -> base.ComputeDriver:
+        return self.clients.compute(self.where)
+
+    @property
+    def network(self) -> base.NetworkDriver:
+        return self.clients.network(self.where)
+
+    @property
+    def replication(self) -> repl_base.ReplicationBackend:
+        return self.clients.replication(self.where)

@@ -8,6 +8,7 @@ them; nothing here holds state between calls.
 """
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from oslo_config import cfg
@@ -19,6 +20,7 @@ from drs.common import timeutils
 from drs.db import api as db_api
 from drs.drivers import base as drv_base
 from drs.drivers import clients as drv_clients
+from drs.drivers.replication import base as repl_base
 from drs import exception
 
 CONF = cfg.CONF
@@ -88,14 +90,14 @@ def check_exists(context, plan_id: str, resource: dict) -> dict:
     _plan, c = plan_clients(context, plan_id)
     rtype, rid = resource['type'], resource['id']
     if rtype == VOLUME:
-        vol = c.driver('volume', 'source').get_volume(rid)
+        vol = c.volume('source').get_volume(rid)
         return {'type': rtype, 'id': rid, 'size': vol['size'],
                 'volume_type': vol['volume_type']}
     if rtype == CONTAINER:
-        cont = c.driver('object_storage', 'source').get_container(rid)
+        cont = c.object_storage('source').get_container(rid)
         return {'type': rtype, 'id': rid, 'count': cont['count']}
     if rtype == SERVER:
-        server = c.driver('compute', 'source').get_server(rid)
+        server = c.compute('source').get_server(rid)
         return {'type': rtype, 'id': rid, 'name': server['name']}
     raise drv_base.DriverError(detail='no driver protects %s resources'
                                % rtype)
@@ -113,7 +115,7 @@ def protect_volume(c: drv_clients.PlanClients, plan, volume_id: str,
     a replicated group replication-enabled too, so the type is checked
     (or changed) the same way.
     """
-    volumes = c.driver('volume', 'source')
+    volumes = c.volume('source')
     vol = volumes.get_volume(volume_id)
     data: dict[str, Any] = {'volume_type': vol['volume_type'],
                             'size': vol['size'],
@@ -143,7 +145,7 @@ def unprotect_volume(c: drv_clients.PlanClients, volume_id: str,
     previous = (data or {}).get('retyped_from')
     if not previous:
         return
-    volumes = c.driver('volume', 'source')
+    volumes = c.volume('source')
     try:
         volumes.retype(volume_id, previous)
     except drv_base.ResourceNotFound:
@@ -155,7 +157,7 @@ def protect_group(context, plan_id: str) -> dict[str, Any] | None:
     plan, c = plan_clients(context, plan_id)
     if (plan.options or {}).get('volume_replication') != GROUP_MODE:
         return None
-    volumes = c.driver('volume', 'source')
+    volumes = c.volume('source')
     if not volumes.group_replication_supported():
         raise drv_base.DriverError(
             detail='the plan asks for group replication, which site %s '
@@ -198,9 +200,9 @@ def capture_recipe(context, plan_id: str, server_id: str,
                    save: bool = True) -> dict[str, Any]:
     """The server's recovery recipe, saved in the plan (no secrets)."""
     _plan, c = plan_clients(context, plan_id)
-    recipe = c.driver('compute', 'source').capture_recipe(
-        server_id, c.driver('network', 'source'))
-    volumes = c.driver('volume', 'source')
+    recipe = c.compute('source').capture_recipe(
+        server_id, c.network('source'))
+    volumes = c.volume('source')
     for entry in ([recipe['boot_volume']] if recipe['boot_volume'] else []) \
             + recipe['data_volumes']:
         vol = volumes.get_volume(entry['id'])
@@ -219,7 +221,7 @@ def recipe_volume_ids(recipe: dict) -> list[str]:
 
 # ------------------------------------------------------------ measurement
 
-def _resource_lag(now: float, row, found: dict | None,
+def _resource_lag(now: float, row, found: Mapping[str, Any] | None,
                   protected_at: float | None) -> float:
     """Lag of a replica: now - the time its data is as of.
 
@@ -235,8 +237,9 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     """Measure every resource's lag with list calls; update the rows.
 
     Volumes: the source's volume list (one call per page) for their
-    replication status and, at the target, the manageable-volume list
-    (one admin call per page and pool) for the replica's last sync.
+    replication status and, at the target, the replication backend's
+    status of every replica (one call per pool: RBD's mirror pool
+    status, the manageable-volume list of a Cinder-only site).
     Containers: both sites' account listings (one call per page) compare
     object count and bytes; an out-of-sync container's lag counts from
     the last time it was seen in sync. Servers: the worst of their
@@ -250,12 +253,13 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     now = _now()
     volume_ids = plan_volume_ids(plan)
     source_vols: dict[str, dict] = {}
-    replicas: dict[str, dict] = {}
+    replicas: dict[str, repl_base.ReplicaStatus] = {}
     if volume_ids:
         source_vols = {v['id']: v for v in
-                       c.driver('volume', 'source').list_volumes()}
+                       c.volume('source').list_volumes()}
         try:
-            replicas = c.driver('volume', 'target').replicas(volume_ids)
+            replicas = c.replication('target').status(
+                [dict(source_vols.get(v) or {}, id=v) for v in volume_ids])
         except Exception as e:
             LOG.warning('Plan %(plan)s: replica list at the target failed: '
                         '%(err)s', {'plan': plan.id,
@@ -264,9 +268,9 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
                   if r.resource_type == CONTAINER]
     cstatus: dict[str, dict] = {}
     if containers:
-        source_os = c.driver('object_storage', 'source')
+        source_os = c.object_storage('source')
         cstatus = source_os.replication_status(
-            containers, c.driver('object_storage', 'target'))
+            containers, c.object_storage('target'))
 
     rpo = plan.rpo_seconds
     worst: float | None = None
@@ -299,10 +303,13 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
                 lags.append(vlag)
                 status = src.get('replication_status')
                 if status in ('error', 'disabled', 'not-capable') or \
-                        vid not in source_vols:
+                        vid not in source_vols or (found or {}).get(
+                            'health') in (repl_base.HEALTH_SPLIT_BRAIN,
+                                          repl_base.HEALTH_ERROR):
                     errors.append(vid)
                 vols[vid] = {'site': c.sites['target'].get('name'),
                              'reference': (found or {}).get('reference'),
+                             'health': (found or {}).get('health'),
                              'replication_status': status,
                              'last_sync_at': (found or {}).get(
                                  'last_sync_at'),
@@ -417,7 +424,7 @@ def preflight_resource(context, plan_id: str, resource: dict
             'the replica is %s (lag %ss, plan RPO target %ss)' % (
                 row.replication_state, row.lag_seconds, plan.rpo_seconds),
             ref))
-    target_volumes = c.driver('volume', 'target')
+    target_volumes = c.volume('target')
     target_types = {t['name']: t for t in target_volumes.list_volume_types()}
 
     def check_volume_type(vtype: str | None, what: str) -> None:
@@ -440,7 +447,7 @@ def preflight_resource(context, plan_id: str, resource: dict
         needs['volumes'] += 1
         needs['gigabytes'] += int(data.get('size') or 0)
     elif resource['type'] == CONTAINER:
-        target_os = c.driver('object_storage', 'target')
+        target_os = c.object_storage('target')
         if not target_os.exists(resource['id']):
             findings.append(_finding(
                 'error', 'missing_replica',
@@ -462,8 +469,8 @@ def preflight_resource(context, plan_id: str, resource: dict
 
 def _preflight_server(c, mappings, recipe, ref, findings, needs,
                       check_volume_type) -> None:
-    compute = c.driver('compute', 'target')
-    network = c.driver('network', 'target')
+    compute = c.compute('target')
+    network = c.network('target')
     flavor = recipe.get('flavor') or {}
     mapped = (mappings.get('flavors') or {}).get(flavor.get('name'))
     if not mapped:
@@ -534,9 +541,12 @@ def preflight_quotas(context, plan_id: str, needs: dict) -> list[dict]:
     _plan, c = plan_clients(context, plan_id)
     findings = []
     quotas: dict[str, dict] = {}
-    for kind in ('compute', 'volume', 'network'):
+    target = c.at('target')
+    for kind, driver in (('compute', lambda: target.compute),
+                         ('volume', lambda: target.volume),
+                         ('network', lambda: target.network)):
         try:
-            quotas.update(c.driver(kind, 'target').quota())
+            quotas.update(driver().quota())
         except Exception as e:
             findings.append(_finding(
                 'warning', 'quota_unknown',

@@ -5,7 +5,6 @@ The Block Storage API microversion is negotiated: the lower of
 announces.
 """
 
-import time
 from typing import Any
 
 from cinderclient import api_versions
@@ -15,6 +14,7 @@ from keystoneauth1 import adapter as ks_adapter
 from oslo_config import cfg
 from oslo_log import log
 
+from drs.common import waiter
 from drs.drivers import base
 
 CONF = cfg.CONF
@@ -23,7 +23,6 @@ LOG = log.getLogger(__name__)
 REPLICATION_SPEC = 'replication_enabled'
 GROUP_REPLICATION_SPEC = 'consistent_group_replication_enabled'
 GROUP_MICROVERSION = api_versions.APIVersion('3.38')
-MANAGEABLE_PREFIX = 'replica-'
 _TRUE = ('<is> true', 'true', 'True', '<is> True')
 
 
@@ -127,21 +126,13 @@ class CinderVolumeDriver(base.VolumeDriver):
         return None
 
     def _wait(self, volume_id: str, done) -> dict[str, Any]:
-        deadline = time.monotonic() + CONF.drivers.wait_timeout
-        while True:
-            vol = self.get_volume(volume_id)
-            if vol['status'].startswith('error'):
-                raise base.DriverError(
-                    detail='volume %s went to %s' % (volume_id,
-                                                     vol['status']))
-            if done(vol):
-                return vol
-            if time.monotonic() > deadline:
-                raise base.DriverError(
-                    detail='volume %s: not done within %ss (status %s)' % (
-                        volume_id, CONF.drivers.wait_timeout,
-                        vol['status']))
-            time.sleep(2)
+        return waiter.wait_for(
+            lambda: self.get_volume(volume_id), done,
+            what='volume %s at site %s' % (volume_id, self.site_name),
+            timeout=CONF.drivers.wait_timeout, interval=2,
+            failed=lambda v: ('it went to %s' % v['status']
+                              if v['status'].startswith('error') else None),
+            describe=lambda v: 'status %s' % v['status'])
 
     def retype(self, volume_id: str, new_type: str) -> dict[str, Any]:
         vol = self.get_volume(volume_id)
@@ -158,21 +149,17 @@ class CinderVolumeDriver(base.VolumeDriver):
                     volume_id, new_type, vol['volume_type']))
         return vol
 
-    # ------------------------------------------------------------ replicas
+    # ----------------------------------------------------- manageable
 
-    def replicas(self, volume_ids: list[str]) -> dict[str, dict]:
-        """The replicas at this (target) site, from manageable volumes.
+    def list_manageable(self) -> list[dict[str, Any]]:
+        """Every manageable volume of every pool of the site (admin).
 
-        One admin list call per page of every backend pool of the site;
-        the driver's sidecar says which source volume each replica is of
-        and when its data was last synchronised.
+        One call per page and pool; ``host``, ``reference``, ``size``,
+        ``safe_to_manage``, ``reason_not_safe``, ``extra_info``.
         """
-        wanted = set(volume_ids)
-        found: dict[str, dict] = {}
-        if not wanted:
-            return found
         client = self._client(service=True)
-        for host in self._backend_hosts(client):
+        out: list[dict[str, Any]] = []
+        for host in self.backend_hosts():
             offset = 0
             while True:
                 try:
@@ -183,28 +170,22 @@ class CinderVolumeDriver(base.VolumeDriver):
                     LOG.debug('manageable volumes of %s: %s', host, e)
                     break
                 for m in page:
-                    ref = getattr(m, 'reference', {}) or {}
-                    extra = getattr(m, 'extra_info', None) or {}
-                    source = extra.get('source_volume_id')
-                    name = ref.get('source-name', '')
-                    if not source and name.startswith(MANAGEABLE_PREFIX):
-                        source = name[len(MANAGEABLE_PREFIX):]
-                    if source in wanted:
-                        last = extra.get('last_sync_at')
-                        found[source] = {
-                            'site': self.site_name, 'host': host,
-                            'reference': ref,
-                            'size': getattr(m, 'size', None),
-                            'safe_to_manage': getattr(m, 'safe_to_manage',
-                                                      None),
-                            'last_sync_at': (float(last) if last not in
-                                             (None, '', 'None') else None)}
+                    out.append({
+                        'host': host,
+                        'reference': dict(getattr(m, 'reference', {}) or {}),
+                        'size': getattr(m, 'size', None),
+                        'safe_to_manage': getattr(m, 'safe_to_manage', None),
+                        'reason_not_safe': getattr(m, 'reason_not_safe',
+                                                   None),
+                        'extra_info': dict(getattr(m, 'extra_info', None)
+                                           or {})})
                 if len(page) < CONF.drivers.page_size:
                     break
                 offset += len(page)
-        return found
+        return out
 
-    def _backend_hosts(self, client) -> list[str]:
+    def backend_hosts(self) -> list[str]:
+        client = self._client(service=True)
         hosts = []
         try:
             for pool in client.pools.list(detailed=False):
@@ -213,6 +194,90 @@ class CinderVolumeDriver(base.VolumeDriver):
             for svc in client.services.list(binary='cinder-volume'):
                 hosts.append(svc.host)
         return hosts
+
+    # ------------------------------------------------- recovery: volumes
+
+    def find_volumes(self, metadata: dict[str, str],
+                     service: bool = False) -> list[dict[str, Any]]:
+        vols = self._client(service).volumes.list(
+            detailed=True, search_opts={'metadata': metadata})
+        return [self._view(v) for v in vols
+                if all((v.metadata or {}).get(k) == val
+                       for k, val in metadata.items())]
+
+    def wait_volume(self, volume_id: str, statuses: tuple[str, ...],
+                    service: bool = False) -> dict[str, Any]:
+        client = self._client(service)
+        return waiter.wait_for(
+            lambda: self._view(client.volumes.get(volume_id)),
+            lambda v: v['status'] in statuses,
+            what='volume %s at site %s to be %s' % (
+                volume_id, self.site_name, ' or '.join(statuses)),
+            timeout=CONF.recovery.resource_timeout,
+            failed=lambda v: ('it went to %s' % v['status']
+                              if v['status'].startswith('error') else None),
+            describe=lambda v: v['status'])
+
+    def import_volume(self, host: str, reference: dict, name: str,
+                      volume_type: str | None, bootable: bool,
+                      metadata: dict[str, str]) -> dict[str, Any]:
+        mine = self.find_volumes(metadata)
+        if mine:
+            vol = self.wait_volume(mine[0]['id'], ('available', 'in-use'))
+            return self._import_view(vol)
+        service = self._client(service=True)
+        pending = self.find_volumes(metadata, service=True)
+        if pending:
+            vid = pending[0]['id']
+        else:
+            vid = service.volumes.manage(
+                host, reference, name=name, volume_type=volume_type,
+                bootable=bootable, metadata=metadata).id
+        vol = self.wait_volume(vid, ('available', 'awaiting-transfer'),
+                               service=True)
+        for t in service.transfers.list():
+            if t.volume_id == vid:
+                service.transfers.delete(t.id)
+        vol = self.wait_volume(vid, ('available',), service=True)
+        # Cinder refuses an empty transfer name: a resumed import may
+        # know the volume only by its metadata.
+        transfer = service.transfers.create(
+            vid, name=name or vol['name'] or 'drs-import-%s' % vid)
+        self._client().transfers.accept(transfer.id, transfer.auth_key)
+        return self._import_view(self.wait_volume(vid, ('available',)))
+
+    @staticmethod
+    def _import_view(vol: dict) -> dict[str, Any]:
+        return {k: vol[k] for k in ('id', 'name', 'size', 'volume_type',
+                                    'status', 'bootable')}
+
+    def delete_volume(self, volume_id: str, service: bool = False) -> None:
+        client = self._client(service)
+        try:
+            vol = client.volumes.get(volume_id)
+            if vol.status == 'in-use':
+                self.wait_volume(volume_id, ('available',), service)
+            if vol.status == 'awaiting-transfer':
+                for t in client.transfers.list():
+                    if t.volume_id == volume_id:
+                        client.transfers.delete(t.id)
+            client.volumes.delete(volume_id)
+        except cinder_exc.NotFound:
+            return
+
+        def gone():
+            try:
+                return client.volumes.get(volume_id).status
+            except cinder_exc.NotFound:
+                return None
+
+        waiter.wait_for(
+            gone, lambda status: status is None,
+            what='volume %s at site %s to be deleted' % (volume_id,
+                                                         self.site_name),
+            timeout=CONF.recovery.resource_timeout,
+            failed=lambda status: ('it went to error_deleting'
+                                   if status == 'error_deleting' else None))
 
     # --------------------------------------------------------------- groups
 
@@ -265,28 +330,28 @@ class CinderVolumeDriver(base.VolumeDriver):
             group = self._wait_group(group.id, ('available',))
         if getattr(group, 'replication_status', None) != 'enabled':
             client.groups.enable_replication(group.id)
-            deadline = time.monotonic() + CONF.drivers.wait_timeout
-            while getattr(group, 'replication_status', None) != 'enabled':
-                if time.monotonic() > deadline:
-                    raise base.DriverError(
-                        detail='group %s: replication not enabled within '
-                        '%ss' % (group.id, CONF.drivers.wait_timeout))
-                time.sleep(2)
-                group = client.groups.get(group.id)
+            group = waiter.wait_for(
+                lambda: client.groups.get(group.id),
+                lambda g: getattr(g, 'replication_status', None)
+                == 'enabled',
+                what='replication of group %s at site %s to be enabled' % (
+                    group.id, self.site_name),
+                timeout=CONF.drivers.wait_timeout, interval=2,
+                describe=lambda g: getattr(g, 'replication_status', None))
         return {'id': group.id, 'name': name,
                 'replication_status': group.replication_status,
                 'added_volumes': missing}
 
     def _wait_group(self, group_id: str, statuses: tuple[str, ...]):
-        deadline = time.monotonic() + CONF.drivers.wait_timeout
-        while True:
-            group = self._client().groups.get(group_id)
-            if group.status in statuses:
-                return group
-            if group.status == 'error' or time.monotonic() > deadline:
-                raise base.DriverError(
-                    detail='group %s is %s' % (group_id, group.status))
-            time.sleep(2)
+        return waiter.wait_for(
+            lambda: self._client().groups.get(group_id),
+            lambda g: g.status in statuses,
+            what='group %s at site %s to be %s' % (
+                group_id, self.site_name, ' or '.join(statuses)),
+            timeout=CONF.drivers.wait_timeout, interval=2,
+            failed=lambda g: ('it went to error' if g.status == 'error'
+                              else None),
+            describe=lambda g: g.status)
 
     def disable_group_replication(self, group_id: str) -> None:
         client = self._client()

@@ -19,6 +19,7 @@ from novaclient import exceptions as nova_exc
 from oslo_config import cfg
 from oslo_log import log
 
+from drs.common import waiter
 from drs.drivers import base
 from drs.drivers.cinder import driver as cinder_driver
 
@@ -271,3 +272,89 @@ class NovaComputeDriver(base.ComputeDriver):
             'ram': {'limit': values.get('maxTotalRAMSize', -1),
                     'in_use': values.get('totalRAMUsed', 0)},
         }
+
+    # ------------------------------------------------ recovery: servers
+
+    def find_servers(self, metadata: dict[str, str]) -> list[dict[str, Any]]:
+        return [s for s in self.list_servers().values()
+                if all(s['metadata'].get(k) == v
+                       for k, v in metadata.items())]
+
+    def create_server(self, name: str, flavor_id: str, image_id: str | None,
+                      key_name: str | None, port_ids: list[str],
+                      bdm: list[dict], metadata: dict[str, str],
+                      availability_zone: str | None) -> dict[str, Any]:
+        server = self._client().servers.create(
+            name, image=image_id or None, flavor=flavor_id,
+            key_name=key_name, meta=metadata,
+            nics=[{'port-id': p} for p in port_ids],
+            block_device_mapping_v2=bdm or None,
+            availability_zone=availability_zone)
+        return {'id': server.id, 'name': name}
+
+    def server_status(self, server_id: str) -> tuple[str, str | None]:
+        s = self._client().servers.get(server_id)
+        fault = getattr(s, 'fault', None) or {}
+        return s.status, (fault.get('message') if fault else None)
+
+    def wait_server(self, server_id: str, name: str) -> dict[str, Any]:
+        status, _fault = waiter.wait_for(
+            lambda: self.server_status(server_id),
+            lambda sf: sf[0] == 'ACTIVE',
+            what='server %s (%s) at site %s to be ACTIVE' % (
+                name, server_id, self.site_name),
+            timeout=CONF.recovery.server_active_timeout,
+            failed=lambda sf: ('it went to ERROR: %s' % sf[1]
+                               if sf[0] == 'ERROR' else None),
+            describe=lambda sf: sf[0])
+        return {'id': server_id, 'status': status}
+
+    def delete_server(self, server_id: str) -> None:
+        try:
+            self._client().servers.delete(server_id)
+        except nova_exc.NotFound:
+            return
+
+        def present() -> bool:
+            try:
+                self._client().servers.get(server_id)
+            except nova_exc.NotFound:
+                return False
+            return True
+
+        waiter.wait_for(
+            present, lambda there: not there,
+            what='server %s at site %s to be deleted' % (server_id,
+                                                         self.site_name),
+            timeout=CONF.recovery.resource_timeout)
+
+    def stop_server(self, server_id: str) -> str:
+        status, _fault = self.server_status(server_id)
+        if status != 'SHUTOFF':
+            try:
+                self._client().servers.stop(server_id)
+            except nova_exc.Conflict:
+                pass
+        status, _fault = waiter.wait_for(
+            lambda: self.server_status(server_id),
+            lambda sf: sf[0] == 'SHUTOFF',
+            what='server %s at site %s to stop' % (server_id,
+                                                   self.site_name),
+            timeout=CONF.recovery.server_active_timeout,
+            describe=lambda sf: sf[0])
+        return status
+
+    # ---------------------------------------------- recovery: key pairs
+
+    def create_keypair(self, name: str, public_key: str) -> None:
+        self._client().keypairs.create(name, public_key=public_key)
+
+    def list_keypairs(self) -> list[str]:
+        return [kp.name for kp in self._client().keypairs.list()]
+
+    def delete_keypair(self, name: str) -> bool:
+        try:
+            self._client().keypairs.delete(name)
+        except nova_exc.NotFound:
+            return False
+        return True

@@ -158,10 +158,14 @@ def _reverse(flow: linear_flow.Flow, plan: dict) -> linear_flow.Flow:
         servers.add(linear_flow.Flow('reverse-%s' % res['id']).add(
             tasks.CaptureRecoveredRecipe(resource=replication.resource_ref(res),
                                          provides=keys[-1]),
+            tasks.ReverseServerVolumes(
+                resource=replication.resource_ref(res),
+                provides='reversed_volumes_%s' % res['id']),
             tasks.RemoveOldSourceServer(resource=replication.resource_ref(res))))
     if len(servers):
         flow.add(servers)
-    _per_resource(flow, 'reverse-containers', plan, [
+    _per_resource(flow, 'reverse-storage', plan, [
+        (replication.VOLUME, tasks.ReverseVolume, 'reversed_volumes'),
         (replication.CONTAINER, tasks.ReverseContainer, 'reversed')], keys)
     flow.add(tasks.SwapDirection(requires=keys))
     return flow
@@ -170,8 +174,9 @@ def _reverse(flow: linear_flow.Flow, plan: dict) -> linear_flow.Flow:
 def reprotect(plan: dict, parameters: dict) -> linear_flow.Flow:
     """After a failover: the recovered servers' recipes, the stale source
     servers removed (volumes kept), container sync reversed, the plan's
-    resources and direction swapped. Volumes imported with a replicated
-    type replicate back by themselves."""
+    resources and direction swapped. The storage-side backend reverses
+    each volume's replication (the old source becomes a replica of what
+    the failover imported)."""
     return _reverse(linear_flow.Flow('reprotect-%s' % plan['id']), plan)
 
 

@@ -27,6 +27,7 @@ from taskflow import task
 from taskflow.types import failure as tf_failure
 
 from drs.common import states
+from drs.common import waiter
 from drs import context as drs_context
 from drs.db import api as db_api
 from drs.engine import cancellation
@@ -160,8 +161,15 @@ class OperationTask(task.Task):
             raise OperationCancelled(operation_id)
         self._event(ctx, operation_id, EVENT_STARTED)
         try:
-            result = self.run(ctx, **_arguments(self.run, operation_id,
-                                                kwargs))
+            # Waits inside the step (drs.common.waiter) poll this, so a
+            # cancel interrupts a long wait within one poll interval.
+            with waiter.cancel_check(
+                    lambda: is_cancelled(ctx, operation_id)):
+                result = self.run(ctx, **_arguments(self.run, operation_id,
+                                                    kwargs))
+        except waiter.Cancelled as e:
+            self._event(ctx, operation_id, EVENT_FAILED, safe_message(e))
+            raise OperationCancelled(operation_id) from e
         except Exception as e:
             message = safe_message(e)
             LOG.warning('Operation %(op)s: step %(step)s failed: %(msg)s',

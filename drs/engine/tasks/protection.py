@@ -123,8 +123,8 @@ class ProtectContainer(base.OperationTask):
         assert self.resource is not None  # noqa: S101
         _plan, c = replication.plan_clients(context, plan_id)
         name = self.resource['id']
-        out = c.driver('object_storage', 'source').protect_container(
-            name, c.driver('object_storage', 'target'))
+        out = c.object_storage('source').protect_container(
+            name, c.object_storage('target'))
         data = dict(out['protect_data'],
                     protected_at=replication._now())
         db_api.protected_resource_update(
@@ -136,7 +136,7 @@ class ProtectContainer(base.OperationTask):
     def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
         _plan, c = replication.plan_clients(context, plan_id)
-        c.driver('object_storage', 'source').unprotect_container(
+        c.object_storage('source').unprotect_container(
             self.resource['id'], result or {})
         replication.mark_unprotected(context, plan_id, replication.CONTAINER,
                                      self.resource['id'])
@@ -153,7 +153,7 @@ class ProtectGroup(base.OperationTask):
     def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
         if result:
             _plan, c = replication.plan_clients(context, plan_id)
-            c.driver('volume', 'source').disable_group_replication(
+            c.volume('source').disable_group_replication(
                 result['id'])
 
 
@@ -248,7 +248,7 @@ class UnprotectResource(base.OperationTask):
         data = dict(row.protect_data or {})
         group = data.get('group') or {}
         if group.get('id'):
-            c.driver('volume', 'source').disable_group_replication(
+            c.volume('source').disable_group_replication(
                 group['id'])
         if rtype == replication.VOLUME:
             replication.unprotect_volume(c, rid, data)
@@ -257,7 +257,7 @@ class UnprotectResource(base.OperationTask):
                 replication.unprotect_volume(c, vid, vdata)
             db_api.recipe_delete(context, plan_id, rid)
         elif rtype == replication.CONTAINER and data:
-            c.driver('object_storage', 'source').unprotect_container(
+            c.object_storage('source').unprotect_container(
                 rid, data)
         replication.mark_unprotected(context, plan_id, rtype, rid)
         return {'type': rtype, 'id': rid, 'undone': sorted(data)}

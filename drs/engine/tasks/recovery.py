@@ -2,10 +2,12 @@
 
 Each task acts on one resource of the plan (a server, a volume, a
 container) or on the plan, re-reads the plan and its recipes from drs's
-database and acts at the TARGET site through
-:class:`drs.drivers.recovery.TargetSite`. Only :class:`StopSourceServer`
-and :class:`WaitCaughtUp` (planned migration) contact the source site;
-nothing in an unplanned failover does.
+database and acts at the TARGET site through the plan's drivers there
+(:class:`drs.drivers.clients.SiteDrivers`) and its storage-side
+replication backend (:mod:`drs.drivers.replication`). Only
+:class:`StopSourceServer`, :class:`WaitCaughtUp` and a non-forced promote
+(planned migration, failback) and the reprotect steps contact the source
+site; nothing in an unplanned failover does.
 
 Idempotency: everything a task creates carries a deterministic name or
 metadata (plan id, source resource id, kind), and ``run`` first looks
@@ -21,17 +23,18 @@ from typing import Any
 
 from oslo_log import log
 
+from drs.common import waiter
 from drs.db import api as db_api
 from drs.drivers import base as drv_base
-from drs.drivers import recovery as target_ops
-from drs.drivers import replica_copy
+from drs.drivers import clients as drv_clients
+from drs.engine import naming
 from drs.engine import replication
 from drs.engine.tasks import base
 
 LOG = log.getLogger(__name__)
 
-FAILOVER = target_ops.KIND_FAILOVER
-TEST = target_ops.KIND_TEST
+FAILOVER = naming.KIND_FAILOVER
+TEST = naming.KIND_TEST
 
 
 def op_created_at(context, operation_id: str) -> float:
@@ -43,28 +46,14 @@ def op_created_at(context, operation_id: str) -> float:
     return created.timestamp()
 
 
-def port_name(kind: str, plan_id: str, source_port_id: str) -> str:
-    return 'drs-%s-%s-%s' % (kind, plan_id, source_port_id)
-
-
-def port_prefix(kind: str, plan_id: str) -> str:
-    return 'drs-%s-%s-' % (kind, plan_id)
-
-
-def test_name_prefix(plan_id: str) -> str:
-    """What a test failover creates at the target when it is missing
-    there: security groups ``<prefix><source group id>``, key pairs
-    ``<prefix><name>``; ``cleanup_test`` removes them by this prefix."""
-    return 'drs-test-%s-' % plan_id
-
-
-def test_network_name(plan_id: str, source_network_id: str) -> str:
-    return 'drs-test-%s-%s' % (plan_id, source_network_id)
+port_name = naming.port_name
+port_prefix = naming.port_prefix
+test_name_prefix = naming.test_name_prefix
+test_network_name = naming.test_network_name
 
 
 def server_meta(kind: str, plan_id: str, source_id: str) -> dict:
-    return {target_ops.META_PLAN: plan_id, target_ops.META_SOURCE: source_id,
-            target_ops.META_KIND: kind}
+    return naming.meta(kind, plan_id, source_id)
 
 
 def _recipe(context, plan_id: str, server_id: str) -> dict:
@@ -104,9 +93,14 @@ def plan_mappings(plan) -> dict[str, dict]:
             for k, v in mappings.items()}
 
 
-def _target(context, plan_id: str) -> tuple[Any, target_ops.TargetSite]:
+def _target(context, plan_id: str
+            ) -> tuple[Any, drv_clients.SiteDrivers]:
     plan, c = replication.plan_clients(context, plan_id)
-    return plan, target_ops.TargetSite(c, 'target')
+    return plan, c.at('target')
+
+
+def _volume_refs(volume_ids: list[str]) -> list[dict]:
+    return [{'id': vid} for vid in volume_ids]
 
 
 # ------------------------------------------------------------------ cut-off
@@ -131,7 +125,8 @@ class RecordCutoff(base.OperationTask):
                 volume_ids += [v['id'] for v in _recipe_volumes(recipe)]
             elif row.resource_type == replication.VOLUME:
                 volume_ids.append(row.resource_id)
-        found = site.volume.replicas(volume_ids) if volume_ids else {}
+        found = (site.replication.status(_volume_refs(volume_ids))
+                 if volume_ids else {})
         ages: dict[str, float | None] = {}
         for vid in volume_ids:
             last = (found.get(vid) or {}).get('last_sync_at')
@@ -147,7 +142,8 @@ class RecordCutoff(base.OperationTask):
                                                            operation_id),
                   'replica_age_seconds': ages,
                   'rpo_seconds': max(known) if known else None,
-                  'replicas_found': sorted(found)}
+                  'replicas_found': sorted(
+                      v for v, st in found.items() if st.get('present'))}
         result = dict(op.result or {}, cutoff=cutoff)
         db_api.operation_update(context, operation_id, {'result': result})
         return cutoff
@@ -157,28 +153,26 @@ class RecordCutoff(base.OperationTask):
 
 class ImportServerVolumes(base.OperationTask):
     """Promote the replicas of a server's volumes into the target Cinder
-    (failover) or import copies of them (test); boot volume first."""
+    (failover) or import copies of them (test); boot volume first.
+
+    The storage-side backend makes each replica (or a point-in-time copy
+    of it) something Cinder can manage; the target's Cinder then manages
+    it and transfers it to the plan's project. An unplanned failover
+    promotes by force, contacting nothing at the source; a planned
+    migration (and a failback) lets the backend demote the source first.
+    """
 
     step = 'import-volumes'
     kind = FAILOVER
-
-    def _reference(self, site, plan_id: str, vid: str,
-                   found: dict) -> tuple[str, dict]:
-        replica = found.get(vid)
-        if not replica:
-            raise drv_base.DriverError(
-                detail='no replica of volume %s is listed at site %s '
-                '(manageable volumes)' % (vid, site.site_name))
-        if replica.get('safe_to_manage') is False:
-            raise drv_base.DriverError(
-                detail='the replica of volume %s at site %s cannot be '
-                'imported (not safe to manage)' % (vid, site.site_name))
-        return replica['host'], replica['reference']
 
     def _volumes(self, context, plan_id: str) -> list[dict]:
         assert self.resource is not None  # noqa: S101
         return _recipe_volumes(_recipe(context, plan_id,
                                        self.resource['id']))
+
+    def _forced(self, context, operation_id: str) -> bool:
+        op = db_api.operation_get(context, operation_id)
+        return op.action == 'failover'
 
     def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
             ) -> dict:
@@ -186,34 +180,39 @@ class ImportServerVolumes(base.OperationTask):
         mapping = plan_mappings(plan).get('volume_types') or {}
         out: dict[str, dict] = {}
         volumes = self._volumes(context, plan_id)
+        force = self.kind == FAILOVER and self._forced(context, operation_id)
         for vol in volumes:
             vid = vol['id']
-            meta = {target_ops.META_PLAN: plan_id,
-                    target_ops.META_SOURCE: vid,
-                    target_ops.META_KIND: self.kind}
+            meta = naming.meta(self.kind, plan_id, vid)
             step = '%s-volume' % ('copy' if self.kind == TEST else 'import')
-            name = 'drs-%s-%s' % (self.kind, vid)
+            name = naming.volume_name(self.kind, vid)
             _sub_event(context, operation_id, step, base.EVENT_STARTED,
                        replication.VOLUME, vid)
             try:
                 # Imported already, by a run that died: in the tenant's
                 # project, or still in drs's own between manage and
                 # transfer (the replica is no longer manageable then).
-                existing = (site.find_volumes(meta)
-                            or site.find_volumes(meta, service=True))
+                existing = (site.volume.find_volumes(meta)
+                            or site.volume.find_volumes(meta, service=True))
                 if existing:
-                    imported = site.import_volume('', {}, name, None, False,
-                                                  meta)
+                    imported = site.volume.import_volume(
+                        '', {}, name, None, False, meta)
                 else:
-                    found = site.volume.replicas([vid])
-                    host, ref = self._reference(site, plan_id, vid, found)
                     if self.kind == TEST:
-                        copier = replica_copy.get_driver(site.site)
-                        ref = copier.copy(vid, replica_copy.copy_id(
-                            plan_id, vid))['reference']
+                        replica = site.replication.copy(
+                            vol, naming.copy_id(plan_id, vid))
+                    else:
+                        replica = site.replication.promote(vol, force=force)
+                    if replica.get('safe_to_manage') is False:
+                        raise drv_base.DriverError(
+                            detail='the replica of volume %s at site %s '
+                            'cannot be imported: %s' % (
+                                vid, site.name, replica.get('detail')
+                                or 'not safe to manage'))
                     vtype = vol.get('volume_type')
-                    imported = site.import_volume(
-                        host, ref, name=name,
+                    imported = site.volume.import_volume(
+                        replica['host'] or '', replica['reference'],
+                        name=name,
                         volume_type=mapping.get(vtype or '', vtype),
                         bootable=bool(vol.get('bootable')), metadata=meta)
             except Exception as e:
@@ -264,7 +263,7 @@ class ActivateContainer(base.OperationTask):
         _plan, site = _target(context, plan_id)
         cont = site.object_storage.get_container(self.resource['id'])
         return {'name': cont['name'], 'count': cont['count'],
-                'bytes': cont['bytes'], 'site': site.site_name}
+                'bytes': cont['bytes'], 'site': site.name}
 
 
 class CheckTestContainer(ActivateContainer):
@@ -293,9 +292,10 @@ class CreateTestNetworks(base.OperationTask):
             if not mapped:
                 raise drv_base.DriverError(
                     detail='network %s has no mapping to a network of '
-                    'site %s' % (src, site.site_name))
-            out[src] = site.ensure_isolated_network(
-                test_network_name(plan_id, src), site.subnets_of(mapped))
+                    'site %s' % (src, site.name))
+            out[src] = site.network.ensure_isolated_network(
+                test_network_name(plan_id, src),
+                site.network.subnets_of(mapped))
         return out
 
 
@@ -317,14 +317,13 @@ class PrepareServer(base.OperationTask):
         mappings = plan_mappings(plan)
         test_prefix = test_name_prefix(plan_id) if self.kind == TEST \
             else None
-        key_name, created = site.ensure_keypair(recipe.get('key_pair'),
-                                                test_prefix=test_prefix)
+        key_name, created = site.compute.ensure_keypair(
+            recipe.get('key_pair'), test_prefix=test_prefix)
         if created and key_name:
             _sub_event(context, operation_id, 'created-keypair',
                        base.EVENT_SUCCEEDED, 'OS::Nova::KeyPair', key_name,
-                       'key pair %s created at %s' % (key_name,
-                                                      site.site_name))
-        groups = site.ensure_security_groups(
+                       'key pair %s created at %s' % (key_name, site.name))
+        groups = site.network.ensure_security_groups(
             recipe.get('security_groups') or [],
             mappings.get('security_groups') or {}, test_prefix=test_prefix)
         ports = []
@@ -337,8 +336,8 @@ class PrepareServer(base.OperationTask):
                         % port['network_id'])
                 network_id = test['network_id']
                 fixed = [{'ip_address': ip['ip_address'],
-                          'subnet_id': site.subnet_for(ip['ip_address'],
-                                                       test['subnets'])}
+                          'subnet_id': site.network.subnet_for(
+                              ip['ip_address'], test['subnets'])}
                          for ip in port.get('fixed_ips') or []]
             else:
                 network_id = (mappings.get('networks') or {}).get(
@@ -347,13 +346,12 @@ class PrepareServer(base.OperationTask):
                     raise drv_base.DriverError(
                         detail='network %s of port %s has no mapping' % (
                             port['network_id'], port['id']))
-                subnets = [{'id': s.id, 'cidr': s.cidr}
-                           for s in site.subnets_of(network_id)]
+                subnets = site.network.subnets_of(network_id)
                 fixed = [{'ip_address': ip['ip_address'],
-                          'subnet_id': site.subnet_for(ip['ip_address'],
-                                                       subnets)}
+                          'subnet_id': site.network.subnet_for(
+                              ip['ip_address'], subnets)}
                          for ip in port.get('fixed_ips') or []]
-            ports.append(site.ensure_port(
+            ports.append(site.network.ensure_port(
                 port_name(self.kind, plan_id, port['id']), network_id,
                 fixed, groups, 'drs plan %s, %s of server %s port %s' % (
                     plan_id, self.kind, sid, port['id']), recorded=port))
@@ -383,12 +381,12 @@ class CreateServer(base.OperationTask):
         name = recipe['server']['name']
         if self.kind == TEST:
             name = 'drs-test-%s' % name
-        for server in site.find_servers(meta):
+        for server in site.compute.find_servers(meta):
             if server['status'] != 'ERROR':
                 return {'id': server['id'], 'name': server['name'],
                         'adopted': True}
             # A failed attempt: replaced, not kept beside the new one.
-            site.delete_server(server['id'])
+            site.compute.delete_server(server['id'])
         mappings = plan_mappings(plan)
         flavor_name = recipe['flavor']['name']
         flavor_name = (mappings.get('flavors') or {}).get(flavor_name,
@@ -397,7 +395,7 @@ class CreateServer(base.OperationTask):
         if flavor is None:
             raise drv_base.DriverError(
                 detail='flavor %s does not exist at site %s' % (
-                    flavor_name, site.site_name))
+                    flavor_name, site.name))
         imported = volumes['volumes']
         bdm = []
         boot = recipe.get('boot_volume')
@@ -419,7 +417,7 @@ class CreateServer(base.OperationTask):
         if az:
             az = (mappings.get('availability_zones') or {}).get(az, az)
         metadata = dict(recipe.get('metadata') or {}, **meta)
-        created = site.create_server(
+        created = site.compute.create_server(
             name, flavor['id'], image_id, prepared.get('key_name'),
             [p['id'] for p in prepared['ports']], bdm, metadata, az)
         return dict(created, adopted=False)
@@ -437,7 +435,7 @@ class WaitServerActive(base.OperationTask):
 
     def run(self, context, plan_id: str, server: dict) -> dict:  # type: ignore[override]
         _plan, site = _target(context, plan_id)
-        out = site.wait_server(server['id'], server['name'])
+        out = site.compute.wait_server(server['id'], server['name'])
         return dict(out, name=server['name'], active_at=time.time())
 
 
@@ -505,8 +503,7 @@ class StopSourceServer(base.OperationTask):
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
         _plan, c = replication.plan_clients(context, plan_id)
-        source = target_ops.TargetSite(c, 'source')
-        status = source.stop_server(self.resource['id'])
+        status = c.compute('source').stop_server(self.resource['id'])
         return {'id': self.resource['id'], 'status': status,
                 'stopped_at': time.time()}
 
@@ -534,22 +531,21 @@ class WaitCaughtUp(base.OperationTask):
                                if v['id'] not in volume_ids]
         containers = [r.resource_id for r in plan.resources
                       if r.resource_type == replication.CONTAINER]
-        deadline = time.monotonic() + timeout
-        while True:
-            found = c.driver('volume', 'target').replicas(volume_ids) \
-                if volume_ids else {}
-            behind = [v for v in volume_ids
-                      if not (found.get(v) or {}).get('last_sync_at')
-                      or found[v]['last_sync_at'] < since]
-            seen = {}
+        source, target = c.at('source'), c.at('target')
+        seen: dict[str, str] = {}
+
+        def behind() -> list[str]:
+            found = (target.replication.status(_volume_refs(volume_ids))
+                     if volume_ids else {})
+            late = [v for v in volume_ids
+                    if (found.get(v) or {}).get('last_sync_at') is None
+                    or float(found[v].get('last_sync_at') or 0) < since]
             for name in containers:
                 # HEAD of each container (its own database), not the
                 # account listings, which Swift updates asynchronously.
-                src = c.driver('object_storage', 'source').get_container(
-                    name)
+                src = source.object_storage.get_container(name)
                 try:
-                    dst = c.driver('object_storage', 'target').get_container(
-                        name)
+                    dst = target.object_storage.get_container(name)
                 except drv_base.ResourceNotFound:
                     dst = {'count': None, 'bytes': None}
                 seen[name] = '%s: %s/%s objects/bytes at the source, ' \
@@ -558,24 +554,25 @@ class WaitCaughtUp(base.OperationTask):
                                              dst['bytes'])
                 if (src['count'], src['bytes']) != (dst['count'],
                                                     dst['bytes']):
-                    behind.append(name)
-            if not behind:
-                now = time.time()
-                # The containers are equal at both sites now: their
-                # replicas are as of now (the cut-off reads this).
-                for row in plan.resources:
-                    if row.resource_type == replication.CONTAINER:
-                        db_api.protected_resource_update(
-                            context, plan_id, row.resource_type,
-                            row.resource_id, {'replica': dict(
-                                row.replica or {}, last_in_sync_at=now)})
-                return {'caught_up_at': now, 'since': since}
-            if time.monotonic() > deadline:
-                raise drv_base.DriverError(
-                    detail='replicas not caught up %ss after the source '
-                    'stopped: %s' % (timeout, ', '.join(
-                        seen.get(b, b) for b in behind)))
-            time.sleep(2)
+                    late.append(name)
+            return late
+
+        waiter.wait_for(
+            behind, lambda late: not late,
+            what='replicas to catch up after the source stopped',
+            timeout=timeout, interval=2,
+            describe=lambda late: 'behind: ' + ', '.join(
+                seen.get(b, b) for b in late))
+        now = time.time()
+        # The containers are equal at both sites now: their replicas are
+        # as of now (the cut-off reads this).
+        for row in plan.resources:
+            if row.resource_type == replication.CONTAINER:
+                db_api.protected_resource_update(
+                    context, plan_id, row.resource_type, row.resource_id,
+                    {'replica': dict(row.replica or {},
+                                     last_in_sync_at=now)})
+        return {'caught_up_at': now, 'since': since}
 
 
 # ------------------------------------------------------------ cleanup_test
@@ -590,36 +587,36 @@ class CleanupTestServer(base.OperationTask):
         _plan, site = _target(context, plan_id)
         sid = self.resource['id']
         gone: dict[str, list] = {'servers': [], 'ports': [], 'volumes': []}
-        for server in site.find_servers(server_meta(TEST, plan_id, sid)):
-            site.delete_server(server['id'])
+        for server in site.compute.find_servers(
+                server_meta(TEST, plan_id, sid)):
+            site.compute.delete_server(server['id'])
             gone['servers'].append(server['id'])
         try:
             recipe = _recipe(context, plan_id, sid)
         except drv_base.DriverError:
             recipe = {}
         for port in recipe.get('ports') or []:
-            found = site.find_port(port_name(TEST, plan_id, port['id']))
+            found = site.network.find_port(
+                port_name(TEST, plan_id, port['id']))
             if found is not None:
-                site.delete_port(found.id)
-                gone['ports'].append(found.id)
+                site.network.delete_port(found['id'])
+                gone['ports'].append(found['id'])
         for vol in _recipe_volumes(recipe):
             gone['volumes'] += _delete_test_volume(site, plan_id, vol['id'])
         return gone
 
 
-def _delete_test_volume(site, plan_id: str, vid: str) -> list[str]:
-    meta = {target_ops.META_PLAN: plan_id, target_ops.META_SOURCE: vid,
-            target_ops.META_KIND: TEST}
+def _delete_test_volume(site: drv_clients.SiteDrivers, plan_id: str,
+                        vid: str) -> list[str]:
+    """The test's volume of ``vid`` (in the project or still drs's) and
+    the storage-side copy it was made from, if Cinder never managed it."""
+    meta = naming.meta(TEST, plan_id, vid)
     gone = []
     for service in (False, True):
-        for vol in site.find_volumes(meta, service=service):
-            site.delete_volume(vol.id, service=service)
-            gone.append(vol.id)
-    try:
-        copier = replica_copy.get_driver(site.site)
-        copier.delete(replica_copy.copy_id(plan_id, vid))
-    except drv_base.DriverError:
-        pass
+        for vol in site.volume.find_volumes(meta, service=service):
+            site.volume.delete_volume(vol['id'], service=service)
+            gone.append(vol['id'])
+    site.replication.delete_copy({'id': vid}, naming.copy_id(plan_id, vid))
     return gone
 
 
@@ -642,29 +639,30 @@ class CleanupTestLeftovers(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         plan, site = _target(context, plan_id)
-        meta = {target_ops.META_PLAN: plan_id, target_ops.META_KIND: TEST}
+        meta = naming.meta(TEST, plan_id)
         gone: dict[str, list] = {'servers': [], 'ports': [], 'volumes': [],
                                  'networks': []}
-        for server in site.find_servers(meta):
-            site.delete_server(server['id'])
+        for server in site.compute.find_servers(meta):
+            site.compute.delete_server(server['id'])
             gone['servers'].append(server['id'])
-        for port in site.ports_named(port_prefix(TEST, plan_id)):
-            site.delete_port(port.id)
-            gone['ports'].append(port.id)
+        for port in site.network.ports_named(port_prefix(TEST, plan_id)):
+            site.network.delete_port(port['id'])
+            gone['ports'].append(port['id'])
         for service in (False, True):
-            for vol in site.find_volumes(meta, service=service):
-                site.delete_volume(vol.id, service=service)
-                gone['volumes'].append(vol.id)
+            for vol in site.volume.find_volumes(meta, service=service):
+                site.volume.delete_volume(vol['id'], service=service)
+                gone['volumes'].append(vol['id'])
         sources = set()
         for row in db_api.recipe_list(context, plan_id):
             for port in row.recipe.get('ports') or []:
                 sources.add(port['network_id'])
         for src in sorted(sources):
-            gone['networks'] += site.delete_isolated_network(
+            gone['networks'] += site.network.delete_isolated_network(
                 test_network_name(plan_id, src))
-        gone['security_groups'] = site.delete_security_groups(
+        gone['security_groups'] = site.network.delete_security_groups(
             test_name_prefix(plan_id))
-        gone['keypairs'] = site.delete_keypairs(test_name_prefix(plan_id))
+        gone['keypairs'] = site.compute.delete_keypairs(
+            test_name_prefix(plan_id))
         return gone
 
 
@@ -709,9 +707,9 @@ class CaptureRecoveredRecipe(base.OperationTask):
                 detail='no recovered server is recorded for server %s'
                 % sid)
         _plan, c = replication.plan_clients(context, plan_id)
-        recipe = c.driver('compute', 'target').capture_recipe(
-            new_sid, c.driver('network', 'target'))
-        volumes = c.driver('volume', 'target')
+        recipe = c.compute('target').capture_recipe(new_sid,
+                                                    c.network('target'))
+        volumes = c.volume('target')
         for entry in _recipe_volumes(recipe):
             vol = volumes.get_volume(entry['id'])
             entry.update(size=vol['size'], volume_type=vol['volume_type'],
@@ -719,6 +717,42 @@ class CaptureRecoveredRecipe(base.OperationTask):
         db_api.recipe_save(context, plan_id, new_sid, recipe)
         return {'old': sid, 'new': new_sid,
                 'volume_ids': [v['id'] for v in _recipe_volumes(recipe)]}
+
+
+class ReverseServerVolumes(base.OperationTask):
+    """Storage-side replication reversed for a recovered server's volumes:
+    each old source volume becomes a replica of the volume the failover
+    imported at the target (with Ceph: demoted and resynced, a split
+    brain resolved towards the target's newer data)."""
+
+    step = 'reverse-volumes'
+
+    def _pairs(self, context, plan_id: str) -> dict[str, str]:
+        assert self.resource is not None  # noqa: S101
+        recovered = _recovered(context, plan_id, self.resource['type'],
+                               self.resource['id'])
+        return {old: (new or {}).get('id') or old
+                for old, new in (recovered.get('volumes') or {}).items()}
+
+    def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
+            ) -> dict:
+        _plan, c = replication.plan_clients(context, plan_id)
+        backend = c.replication('source')
+        out = {}
+        for old, new in self._pairs(context, plan_id).items():
+            st = backend.reverse({'id': old}, {'id': new})
+            _sub_event(context, operation_id, self.step, base.EVENT_SUCCEEDED,
+                       replication.VOLUME, old,
+                       'replica of %s at %s: %s' % (
+                           new, c.site_name('source'),
+                           st.get('health') or 'unknown'))
+            out[old] = {'primary': new, 'health': st.get('health'),
+                        'present': st.get('present')}
+        return out
+
+
+class ReverseVolume(ReverseServerVolumes):
+    step = 'reverse-volume'
 
 
 class RemoveOldSourceServer(base.OperationTask):
@@ -732,19 +766,19 @@ class RemoveOldSourceServer(base.OperationTask):
         assert self.resource is not None  # noqa: S101
         sid = self.resource['id']
         _plan, c = replication.plan_clients(context, plan_id)
-        source = target_ops.TargetSite(c, 'source')
+        source = c.at('source')
         try:
             recipe = _recipe(context, plan_id, sid)
         except drv_base.DriverError:
             recipe = {}
         try:
             source.compute.get_server(sid)
-            source.delete_server(sid)
+            source.compute.delete_server(sid)
             deleted = True
         except drv_base.ResourceNotFound:
             deleted = False
         for port in recipe.get('ports') or []:
-            source.delete_port(port['id'])
+            source.network.delete_port(port['id'])
         return {'server': sid, 'deleted': deleted}
 
 
@@ -758,8 +792,8 @@ class ReverseContainer(base.OperationTask):
         name = self.resource['id']
         plan, c = replication.plan_clients(context, plan_id)
         row = replication.resource_row(plan, replication.CONTAINER, name)
-        old_source = c.driver('object_storage', 'source')
-        new_source = c.driver('object_storage', 'target')
+        old_source = c.object_storage('source')
+        new_source = c.object_storage('target')
         # The old direction first, so that the old source takes the new
         # key rather than keep pushing to the new source.
         old_source.unprotect_container(name, row.protect_data or {})

@@ -15,6 +15,10 @@ import requests
 from drs.tests.integration.conftest import unique
 from drs.tests import procutils
 
+TESTCLOUD_DRIVERS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))), 'tools', 'testcloud', 'drivers')
+
 
 CONFIG = """[DEFAULT]
 host = {host}
@@ -41,6 +45,12 @@ sync_interval = {sync_interval}
 
 [drivers]
 wait_timeout = 120
+
+[replication]
+default_backend = drs_file_pool:FilePoolBackend
+
+[file_pool_replication]
+pool_dirs = {pools}
 
 [keystone_authtoken]
 www_authenticate_uri = {auth_url}
@@ -80,13 +90,21 @@ class Drs:
                 host=unique('drs-it'), log=self.log, port=self.port,
                 dir=self.dir, sync_interval=sync_interval,
                 auth_url=cloud.data['keystone']['url'], user=user['name'],
-                password=user['password'], project=user['project']))
+                password=user['password'], project=user['project'],
+                pools=','.join('%s:%s' % (cloud.region(s),
+                                          cloud.site(s)['cinder']['pool_dir'])
+                               for s in ('a', 'b'))))
         self.proc = None
 
     def start(self, timeout=60):
+        # The test cloud's replication backend is not part of drs: it is
+        # loaded by class path from the test cloud's drivers.
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (TESTCLOUD_DRIVERS, os.environ.get('PYTHONPATH'))
+            if p))
         self.proc = subprocess.Popen(
             [procutils.venv_bin('drs-all-in-one'), '--config-file',
-             self.conf], stdout=subprocess.DEVNULL,
+             self.conf], stdout=subprocess.DEVNULL, env=env,
             stderr=open(os.path.join(self.dir, 'stderr.log'), 'w'),
             start_new_session=True)
         deadline = time.monotonic() + timeout

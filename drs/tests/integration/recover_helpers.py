@@ -53,13 +53,8 @@ def start_drs(cloud, directory):
     """drs-all-in-one with the recovery options for the test cloud."""
     service = drs_service.Drs(cloud, directory)
     with open(service.conf, 'a') as f:
-        f.write('\n[recovery]\nreplica_copy_driver = '
-                'drs.drivers.replica_copy.FilePoolReplicaCopy\n'
-                'file_pool_dirs = %s\nserver_active_timeout = 180\n'
-                'resource_timeout = 120\ncatch_up_timeout = 120\n' % ','.join(
-                    '%s:%s' % (cloud.region(s),
-                               cloud.site(s)['cinder']['pool_dir'])
-                    for s in ('a', 'b')))
+        f.write('\n[recovery]\nserver_active_timeout = 180\n'
+                'resource_timeout = 120\ncatch_up_timeout = 120\n')
     service.start()
     service.sites = {}
     for key in ('a', 'b'):

@@ -11,9 +11,10 @@ from swiftclient import exceptions as swift_exc
 
 from drs.drivers import base
 from drs.drivers.cinder import driver as cinder_driver
+from drs.common import identity
 from drs.drivers import clients
 from drs.drivers.nova import driver as nova_driver
-from drs.drivers import recovery
+from drs.drivers.neutron import driver as neutron_driver
 from drs.drivers.rgw import driver as rgw_driver
 from drs.drivers.swift import driver as swift_driver
 
@@ -46,8 +47,8 @@ def test_default_drivers_from_options():
 
 
 def test_trust_session_needs_a_trust():
-    with pytest.raises(clients.TrustError) as e:
-        clients.trust_session(SITE, None)
+    with pytest.raises(identity.TrustError) as e:
+        identity.trust_session(SITE, None)
     assert 'no trust' in str(e.value)
 
 
@@ -58,9 +59,9 @@ def test_trust_session_is_trust_scoped(conf):
     def load(conf_, group, **kw):
         captured.update(kw)
         return mock.Mock()
-    with mock.patch.object(clients.ks_loading, 'load_auth_from_conf_options',
+    with mock.patch.object(identity.ks_loading, 'load_auth_from_conf_options',
                            side_effect=load):
-        clients.trust_session(dict(SITE, auth_url='http://ks:5000/v3'),
+        identity.trust_session(dict(SITE, auth_url='http://ks:5000/v3'),
                               'trust-1')
     assert captured['trust_id'] == 'trust-1'
     assert captured['auth_url'] == 'http://ks:5000/v3'
@@ -74,16 +75,16 @@ def test_create_trust_delegates_roles_with_impersonation(conf):
     conf.config(group='service_auth', auth_type='password')
     service = mock.Mock()
     service.get_user_id.return_value = 'drs-user'
-    identity = mock.Mock()
-    identity.trusts.create.return_value = mock.Mock(id='t-1')
-    with mock.patch.object(clients, 'service_session',
+    keystone = mock.Mock()
+    keystone.trusts.create.return_value = mock.Mock(id='t-1')
+    with mock.patch.object(identity, 'service_session',
                            return_value=service), \
-            mock.patch.object(clients, '_identity_client',
-                              return_value=identity):
-        trust = clients.create_trust(mock.Mock(), 'u-1', 'p-1',
+            mock.patch.object(identity, '_identity_client',
+                              return_value=keystone):
+        trust = identity.create_trust(mock.Mock(), 'u-1', 'p-1',
                                      ['member', 'reader', 'member'])
     assert trust == 't-1'
-    identity.trusts.create.assert_called_once_with(
+    keystone.trusts.create.assert_called_once_with(
         trustor_user='u-1', trustee_user='drs-user', project='p-1',
         role_names=['member', 'reader'], impersonation=True)
 
@@ -92,18 +93,18 @@ def test_delete_trust_falls_back_to_service_and_never_raises(conf):
     conf.config(group='service_auth', auth_type='password')
     calls = []
 
-    def identity(sess):
+    def keystone(sess):
         client = mock.Mock()
         client.trusts.delete.side_effect = RuntimeError('forbidden')
         calls.append(sess)
         return client
-    with mock.patch.object(clients, 'service_session',
+    with mock.patch.object(identity, 'service_session',
                            return_value='svc'), \
-            mock.patch.object(clients, '_identity_client',
-                              side_effect=identity):
-        assert clients.delete_trust('t-1', user_auth=mock.Mock()) is False
+            mock.patch.object(identity, '_identity_client',
+                              side_effect=keystone):
+        assert identity.delete_trust('t-1', user_auth=mock.Mock()) is False
     assert len(calls) == 2 and calls[1] == 'svc'
-    assert clients.delete_trust(None) is True
+    assert identity.delete_trust(None) is True
 
 
 # ------------------------------------------------------------------ cinder
@@ -188,7 +189,7 @@ def test_volume_types_replicated_flag():
     assert drv.get_volume_type('nope') is None
 
 
-def test_replicas_from_manageable_list_one_call_per_page():
+def test_manageable_list_one_call_per_page_and_pool():
     client = mock.Mock()
     pool = mock.Mock()
     pool.name = 'site-b@file#file'
@@ -196,16 +197,19 @@ def test_replicas_from_manageable_list_one_call_per_page():
 
     def entry(name, extra):
         return mock.Mock(reference={'source-name': name}, size=1,
-                         safe_to_manage=True, extra_info=extra)
+                         safe_to_manage=True, reason_not_safe=None,
+                         extra_info=extra)
     client.volumes.list_manageable.side_effect = [
         [entry('replica-v1', {'source_volume_id': 'v1',
                               'last_sync_at': '1000.5'}),
          entry('volume-x', None)],
         [entry('replica-v2', {'last_sync_at': 'None'})]]
-    found = _cinder(client).replicas(['v1', 'v2', 'v3'])
-    assert found['v1']['last_sync_at'] == 1000.5
-    assert found['v2']['last_sync_at'] is None
-    assert 'v3' not in found
+    found = _cinder(client).list_manageable()
+    assert [m['reference']['source-name'] for m in found] == [
+        'replica-v1', 'volume-x', 'replica-v2']
+    assert found[0]['host'] == 'site-b@file#file'
+    assert found[0]['extra_info']['source_volume_id'] == 'v1'
+    assert found[1]['extra_info'] == {}
     assert client.volumes.list_manageable.call_count == 2
     assert client.volumes.list_manageable.call_args_list[1].kwargs[
         'offset'] == 2
@@ -455,17 +459,16 @@ def test_capture_recipe_orders_volumes_and_hides_user_data():
 # ---------------------------------------------------- recovery: targets
 
 def _target_site(tenant, service):
-    """A TargetSite whose volume driver answers with these clients."""
-    site = recovery.TargetSite(mock.Mock())
-    site.clients.driver.return_value._client.side_effect = (
-        lambda service=False: clients_[service])
+    """A Cinder driver answering with these clients (tenant, drs's)."""
+    drv = cinder_driver.CinderVolumeDriver(SITE, mock.Mock(), mock.Mock())
     clients_ = {False: tenant, True: service}
-    return site
+    drv._client = lambda service=False: clients_[service]  # type: ignore
+    return drv
 
 
 def _vol(vid, status, name=None, metadata=None):
     v = mock.Mock(id=vid, status=status, size=1, volume_type='rep',
-                  bootable='true', metadata=metadata or {})
+                  bootable='true', metadata=metadata or {}, attachments=[])
     v.name = name
     return v
 
@@ -547,7 +550,7 @@ class _FakeNet:
         group.name = name
 
     def delete_security_group(self, group, ignore_missing=True):
-        self.groups.pop(group.id, None)
+        self.groups.pop(getattr(group, 'id', group), None)
 
 
 WEB = {'id': 'src-web', 'name': 'web', 'description': 'the web tier',
@@ -564,9 +567,9 @@ WEB = {'id': 'src-web', 'name': 'web', 'description': 'the web tier',
 
 
 def _site_with_net(net):
-    site = recovery.TargetSite(mock.Mock(sites={'target': SITE}))
-    site.clients.driver.return_value._network.return_value = net
-    return site
+    drv = neutron_driver.NeutronNetworkDriver(SITE, mock.Mock())
+    drv._network = lambda: net  # type: ignore[method-assign]
+    return drv
 
 
 def test_security_group_created_with_its_ingress_rules():
@@ -620,11 +623,11 @@ def test_test_failover_groups_are_its_own_and_cleaned_up():
 
 
 def test_test_failover_key_pair_is_its_own_and_cleaned_up():
-    site = recovery.TargetSite(mock.Mock(sites={'target': SITE}))
-    compute = site.clients.driver.return_value
-    nova = compute._client.return_value
+    site = nova_driver.NovaComputeDriver(SITE, mock.Mock())
+    nova = mock.Mock()
+    site._client = lambda service=False: nova  # type: ignore
     have = {'prod': 'ssh-ed25519 AAA'}
-    compute.get_keypair.side_effect = lambda n: (
+    site.get_keypair = lambda n: (  # type: ignore[method-assign]
         {'name': n, 'public_key': have[n]} if n in have else None)
     nova.keypairs.create.side_effect = lambda n, public_key: have.update(
         {n: public_key})
@@ -649,7 +652,8 @@ def test_test_failover_key_pair_is_its_own_and_cleaned_up():
         listed.append(mock.Mock())
         listed[-1].name = n
     nova.keypairs.list.return_value = listed
-    compute.list_servers.return_value = {'s1': {'key_name': prefix + 'used'}}
+    site.list_servers = lambda: {  # type: ignore[method-assign]
+        's1': {'key_name': prefix + 'used'}}
     assert site.delete_keypairs(prefix) == [prefix + 'mine', prefix + 'prod']
     assert nova.keypairs.delete.call_count == 2
 

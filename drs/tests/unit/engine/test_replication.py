@@ -25,6 +25,29 @@ class FakeClients:
     def driver(self, kind, where):
         return self.drivers[(kind, where)]
 
+    def volume(self, where):
+        return self.drivers[('volume', where)]
+
+    def object_storage(self, where):
+        return self.drivers[('object_storage', where)]
+
+    def compute(self, where):
+        return self.drivers[('compute', where)]
+
+    def network(self, where):
+        return self.drivers[('network', where)]
+
+    def replication(self, where):
+        return self.drivers.setdefault(('replication', where), mock.Mock())
+
+    def at(self, where):
+        return mock.Mock(
+            volume=self.drivers.get(('volume', where)),
+            compute=self.drivers.get(('compute', where)),
+            network=self.drivers.get(('network', where)),
+            object_storage=self.drivers.get(('object_storage', where)),
+            replication=self.replication(where))
+
 
 def _plan(rows, rpo=60, mappings=None, status='protected'):
     return mock.Mock(id='plan-1', rpo_seconds=rpo, resources=rows,
@@ -55,7 +78,8 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
     src_vol.list_volumes.return_value = [
         {'id': v, 'replication_status': 'enabled'}
         for v in ('v1', 'v2', 'v3', 'v4')]
-    dst_vol.replicas.return_value = {
+    backend = mock.Mock()
+    backend.status.return_value = {
         'v1': {'last_sync_at': now - 2, 'reference': 'r1'},
         'v2': {'last_sync_at': now - 90, 'reference': 'r2'},
         'v3': {'last_sync_at': now - 1, 'reference': 'r3'}}
@@ -63,6 +87,7 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
     src_os.replication_status.return_value = {'docs': {'in_sync': False}}
     clients = FakeClients({('volume', 'source'): src_vol,
                            ('volume', 'target'): dst_vol,
+                           ('replication', 'target'): backend,
                            ('object_storage', 'source'): src_os,
                            ('object_storage', 'target'): dst_os})
     with mock.patch.object(replication, 'plan_clients',
@@ -72,7 +97,9 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
     # One list at each site for all the volumes, one status call for
     # every container: nothing per resource.
     src_vol.list_volumes.assert_called_once_with()
-    dst_vol.replicas.assert_called_once_with(['v1', 'v2', 'v3', 'v4'])
+    backend.status.assert_called_once()
+    assert [v['id'] for v in backend.status.call_args.args[0]] == [
+        'v1', 'v2', 'v3', 'v4']
     src_os.replication_status.assert_called_once_with(['docs'], dst_os)
     src_vol.get_volume.assert_not_called()
     lags = {r['id']: r['lag_seconds'] for r in figures['resources']}
@@ -95,9 +122,9 @@ def test_measure_marks_replication_errors(db):
     src, dst = mock.Mock(), mock.Mock()
     src.list_volumes.return_value = [{'id': 'v1',
                                       'replication_status': 'error'}]
-    dst.replicas.return_value = {}
+    dst.status.return_value = {}
     clients = FakeClients({('volume', 'source'): src,
-                           ('volume', 'target'): dst})
+                           ('replication', 'target'): dst})
     with mock.patch.object(replication, 'plan_clients',
                            return_value=(plan, clients)), \
             mock.patch.object(replication, '_now', return_value=10.0):

@@ -49,6 +49,13 @@ drivers_opts = [
         'page_size', default=500, min=1,
         help=_('Page size of the list calls of the replication sweep.')),
     cfg.IntOpt(
+        'http_retries', default=3, min=0,
+        help=_('How many times a request to a site\'s Block Storage or '
+               'Compute API is retried, with exponential backoff, when the '
+               'connection fails or the API answers 503 (a transient '
+               'outage). A step that still fails fails its operation; '
+               'running the action again resumes where it stopped.')),
+    cfg.IntOpt(
         'wait_timeout', default=600, min=1,
         help=_('Seconds a driver waits for a resource to reach a state '
                '(a volume being retyped) before giving up.')),

@@ -66,10 +66,6 @@ engine_opts = [
                'module-level function taking the plan (a dict) and the '
                'operation parameters and returning a TaskFlow flow.')),
     cfg.IntOpt(
-        'task_retries', default=3, min=0,
-        help=_('How many times a failed step is retried, where the flow '
-               'allows it, before the operation fails and reverts.')),
-    cfg.IntOpt(
         'periodic_interval', default=60, min=1,
         help=_('Seconds between two runs of the engine periodic tasks '
                '(stuck-operation recovery).')),

@@ -458,6 +458,10 @@ def operation_list(context, project_id: str | None = None,
                      filters)
 
 
+# The key of an operation's result that forbids cancelling it.
+IRREVERSIBLE = 'irreversible'
+
+
 @oslo_db_api.retry_on_deadlock
 @writer
 def operation_transition(context, operation_id: str, event: str,
@@ -468,6 +472,11 @@ def operation_transition(context, operation_id: str, event: str,
         .with_for_update()).one_or_none()
     if op is None:
         raise exception.OperationNotFound(operation=operation_id)
+    irreversible = (op.result or {}).get(IRREVERSIBLE)
+    if event == 'cancel' and irreversible:
+        raise exception.Conflict(
+            detail='operation %s cannot be cancelled: %s; let it finish, '
+            'then retry it or reprotect' % (op.id, irreversible['reason']))
     try:
         op.status = states.operation_next(op.status, event)
     except states.InvalidTransition:
@@ -480,6 +489,27 @@ def operation_transition(context, operation_id: str, event: str,
         op.started_at = timeutils.utcnow()
     context.session.flush()
     return op
+
+
+@oslo_db_api.retry_on_deadlock
+@writer
+def operation_mark_irreversible(context, operation_id: str,
+                                reason: str) -> bool:
+    """From now on the operation cannot be cancelled (``reason`` says
+    why, e.g. a replica was promoted). False, and nothing marked, when a
+    cancel was asked already: the caller must then stop instead."""
+    op = context.session.scalars(
+        sa.select(models.Operation).where(models.Operation.id == operation_id)
+        .with_for_update()).one_or_none()
+    if op is None:
+        raise exception.OperationNotFound(operation=operation_id)
+    if op.status != states.OP_RUNNING:
+        return False
+    if not (op.result or {}).get(IRREVERSIBLE):
+        op.result = dict(op.result or {}, **{IRREVERSIBLE: {
+            'reason': reason, 'at': timeutils.utcnow().isoformat()}})
+    context.session.flush()
+    return True
 
 
 @oslo_db_api.retry_on_deadlock
@@ -522,8 +552,12 @@ def operation_finish(context, operation_id: str, event: str,
     if plan.current_operation_id == op.id:
         if op.status == states.OP_CANCELLED:
             plan.status = op.plan_status_before or plan.status
+            # A test failover cancelled before it started made nothing;
+            # once it ran, what it made stays until cleanup_test (which
+            # finds it by names and metadata), so the flag stays too.
             plan.test_active = (plan.test_active
-                                and op.action != 'test_failover')
+                                and (op.action != 'test_failover'
+                                     or op.started_at is not None))
         else:
             plan.status = states.action_final_state(
                 plan.status, op.status == states.OP_SUCCEEDED)

@@ -13,6 +13,7 @@ import ipaddress
 from typing import Any
 
 from keystoneauth1 import session as ks_session
+from oslo_config import cfg
 
 from drs import exception
 from drs.i18n import _
@@ -71,9 +72,16 @@ class SiteDriver:
         return overrides.get(service_type or self.service_type)
 
     def adapter_kwargs(self, service_type: str | None = None) -> dict:
+        """keystoneauth1 Adapter arguments for the site's endpoint: region,
+        interface, override, and retries of transient failures
+        (``[drivers] http_retries``: connection errors and 503, with
+        keystoneauth's exponential backoff)."""
+        retries = cfg.CONF.drivers.http_retries
         return {'region_name': self.site.get('region_name'),
                 'interface': self.site.get('interface') or 'public',
-                'endpoint_override': self.endpoint_override(service_type)}
+                'endpoint_override': self.endpoint_override(service_type),
+                'connect_retries': retries,
+                'status_code_retries': retries}
 
     def not_found(self, rtype: str, rid: str) -> ResourceNotFound:
         project = None

@@ -169,9 +169,9 @@ class EngineManager:
 
     def replication_sweep(self) -> None:
         """Recipes, lag and RPO of every protected plan (periodic)."""
-        from drs.engine import replication
+        from drs.engine import sweep
         try:
-            count = replication.sweep(drs_context.get_admin_context())
+            count = sweep.sweep(drs_context.get_admin_context())
         except Exception:
             LOG.exception('Replication sweep failed')
             return

@@ -37,19 +37,18 @@ def iter_atoms(flow: tf_flow.Flow) -> Iterator[tf_atom.Atom]:
             yield node
 
 
-def retrying(flow_class, name: str, *atoms, attempts: int | None = None):
+def retrying(flow_class, name: str, *atoms, attempts: int = 2):
     """A subflow that is retried as a whole when one of its atoms fails.
 
-    At most ``attempts`` runs (by default ``[engine] task_retries`` + 1);
-    each failed run is reverted before the next. A cancellation is never
-    retried: the whole operation reverts at once.
+    At most ``attempts`` runs; each failed run is reverted before the
+    next. A cancellation is never retried: the whole operation reverts at
+    once. The built-in flows retry no subflow (transient API failures are
+    retried per request, ``[drivers] http_retries``, and an operation that
+    failed is resumed by running its action again); this is for custom
+    flows (``[engine] action_flows``).
     """
-    from oslo_config import cfg
-
     from drs.engine.tasks import base
 
-    if attempts is None:
-        attempts = cfg.CONF.engine.task_retries + 1
     subflow = flow_class(name, retry=base.BoundedRetry(
         name='%s-retry' % name, attempts=attempts))
     return subflow.add(*atoms)

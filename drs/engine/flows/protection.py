@@ -20,7 +20,7 @@ from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
 
 from drs.engine import flows
-from drs.engine import replication
+from drs.engine import plans
 from drs.engine.tasks import protection as tasks
 
 FIGURES = 'replication_figures'
@@ -38,18 +38,18 @@ def preflight_key(resource: dict) -> str:
 def _checks(plan: dict) -> unordered_flow.Flow:
     flow = unordered_flow.Flow('check-resources')
     for res in plan['resources']:
-        flow.add(tasks.CheckResource(resource=replication.resource_ref(res)))
+        flow.add(tasks.CheckResource(resource=plans.resource_ref(res)))
     return flow
 
 
 def protect_resource_flow(resource: dict) -> linear_flow.Flow:
-    ref = replication.resource_ref(resource)
+    ref = plans.resource_ref(resource)
     flow = linear_flow.Flow('protect-%s' % ref['id'])
-    if ref['type'] == replication.VOLUME:
+    if ref['type'] == plans.VOLUME:
         flow.add(tasks.ProtectVolume(resource=ref))
-    elif ref['type'] == replication.CONTAINER:
+    elif ref['type'] == plans.CONTAINER:
         flow.add(tasks.ProtectContainer(resource=ref))
-    elif ref['type'] == replication.SERVER:
+    elif ref['type'] == plans.SERVER:
         key = recipe_key(ref['id'])
         flow.add(tasks.CaptureRecipe(resource=ref, provides=key),
                  tasks.ProtectServerVolumes(resource=ref,
@@ -74,8 +74,8 @@ def sync(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('sync-%s' % plan['id'])
     recipes = unordered_flow.Flow('refresh-recipes')
     for res in plan['resources']:
-        if res['type'] == replication.SERVER:
-            recipes.add(tasks.RefreshRecipe(resource=replication.resource_ref(res)))
+        if res['type'] == plans.SERVER:
+            recipes.add(tasks.RefreshRecipe(resource=plans.resource_ref(res)))
     if len(recipes):
         flow.add(recipes)
     flow.add(tasks.MeasureReplication(provides=FIGURES))
@@ -90,7 +90,7 @@ def preflight(plan: dict, parameters: dict) -> linear_flow.Flow:
     for res in plan['resources']:
         key = preflight_key(res)
         keys.append(key)
-        checks.add(tasks.PreflightResource(resource=replication.resource_ref(res),
+        checks.add(tasks.PreflightResource(resource=plans.resource_ref(res),
                                            provides=key))
     if keys:
         flow.add(checks)
@@ -102,7 +102,7 @@ def unprotect(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('unprotect-%s' % plan['id'])
     resources = unordered_flow.Flow('unprotect-resources')
     for res in plan['resources']:
-        resources.add(tasks.UnprotectResource(resource=replication.resource_ref(res)))
+        resources.add(tasks.UnprotectResource(resource=plans.resource_ref(res)))
     if len(plan['resources']):
         flow.add(resources)
     flow.add(tasks.ClearPlanReplication())

@@ -25,7 +25,7 @@ from taskflow.patterns import linear_flow
 from taskflow.patterns import unordered_flow
 
 from drs.engine import flows
-from drs.engine import replication
+from drs.engine import plans
 from drs.engine.tasks import recovery as tasks
 
 CUTOFF = 'cutoff'
@@ -39,7 +39,7 @@ def _of(plan: dict, rtype: str) -> list[dict]:
 def tiers(plan: dict) -> list[tuple[int, list[dict]]]:
     """The servers of the plan by tier, lowest tier first."""
     by_tier: dict[int, list[dict]] = {}
-    for res in _of(plan, replication.SERVER):
+    for res in _of(plan, plans.SERVER):
         by_tier.setdefault(int(res.get('tier') or 1), []).append(res)
     return sorted(by_tier.items())
 
@@ -57,7 +57,7 @@ def _per_resource(flow: linear_flow.Flow, name: str, plan: dict,
             key = '%s_%s' % (prefix, res['id'])
             if keys is not None:
                 keys.append(key)
-            group.add(task_cls(resource=replication.resource_ref(res),
+            group.add(task_cls(resource=plans.resource_ref(res),
                                provides=key))
     if len(group):
         flow.add(group)
@@ -69,7 +69,7 @@ def _tier_flow(tier: int, servers: list[dict], test: bool
     wait = unordered_flow.Flow('tier-%d-active' % tier)
     for res in servers:
         sid = res['id']
-        ref = replication.resource_ref(res)
+        ref = plans.resource_ref(res)
         prepare_cls = tasks.PrepareTestServer if test else tasks.PrepareServer
         create_cls = tasks.CreateTestServer if test else tasks.CreateServer
         inject = None if test else {TEST_NETWORKS: None}
@@ -87,23 +87,23 @@ def _tier_flow(tier: int, servers: list[dict], test: bool
 
 def _result_keys(plan: dict) -> list[str]:
     keys = []
-    for res in _of(plan, replication.SERVER):
+    for res in _of(plan, plans.SERVER):
         sid = res['id']
         keys += ['volumes_%s' % sid, 'prepared_%s' % sid,
                  'server_active_%s' % sid]
-    keys += ['volumes_%s' % r['id'] for r in _of(plan, replication.VOLUME)]
+    keys += ['volumes_%s' % r['id'] for r in _of(plan, plans.VOLUME)]
     return keys
 
 
 def _recover(flow: linear_flow.Flow, plan: dict, test: bool
              ) -> linear_flow.Flow:
     _per_resource(flow, 'storage', plan, [
-        (replication.SERVER,
+        (plans.SERVER,
          tasks.CopyServerVolumes if test else tasks.ImportServerVolumes,
          'volumes'),
-        (replication.VOLUME, tasks.CopyVolume if test else tasks.ImportVolume,
+        (plans.VOLUME, tasks.CopyVolume if test else tasks.ImportVolume,
          'volumes'),
-        (replication.CONTAINER,
+        (plans.CONTAINER,
          tasks.CheckTestContainer if test else tasks.ActivateContainer,
          'container')])
     for tier, servers in tiers(plan):
@@ -123,7 +123,7 @@ def planned_migration(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('planned-migration-%s' % plan['id'])
     keys: list[str] = []
     _per_resource(flow, 'stop-source', plan, [
-        (replication.SERVER, tasks.StopSourceServer, 'stopped')], keys)
+        (plans.SERVER, tasks.StopSourceServer, 'stopped')], keys)
     flow.add(tasks.WaitCaughtUp(requires=keys))
     flow.add(tasks.RecordCutoff(provides=CUTOFF))
     return _recover(flow, plan, test=False)
@@ -132,7 +132,7 @@ def planned_migration(plan: dict, parameters: dict) -> linear_flow.Flow:
 def test_failover(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('test-failover-%s' % plan['id'])
     flow.add(tasks.RecordCutoff(provides=CUTOFF))
-    if _of(plan, replication.SERVER):
+    if _of(plan, plans.SERVER):
         flow.add(tasks.CreateTestNetworks(provides=TEST_NETWORKS))
     return _recover(flow, plan, test=True)
 
@@ -141,8 +141,8 @@ def cleanup_test(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('cleanup-test-%s' % plan['id'])
     keys: list[str] = []
     _per_resource(flow, 'cleanup-resources', plan, [
-        (replication.SERVER, tasks.CleanupTestServer, 'gone'),
-        (replication.VOLUME, tasks.CleanupTestVolume, 'gone')], keys)
+        (plans.SERVER, tasks.CleanupTestServer, 'gone'),
+        (plans.VOLUME, tasks.CleanupTestVolume, 'gone')], keys)
     keys.append('gone_leftovers')
     flow.add(tasks.CleanupTestLeftovers(provides=keys[-1]))
     flow.add(tasks.ClearTestActive(requires=keys))
@@ -153,20 +153,20 @@ def _reverse(flow: linear_flow.Flow, plan: dict) -> linear_flow.Flow:
     """Protect what now runs at the target, into the old source."""
     keys = []
     servers = unordered_flow.Flow('reverse-servers')
-    for res in _of(plan, replication.SERVER):
+    for res in _of(plan, plans.SERVER):
         keys.append('recipe_%s' % res['id'])
         servers.add(linear_flow.Flow('reverse-%s' % res['id']).add(
-            tasks.CaptureRecoveredRecipe(resource=replication.resource_ref(res),
+            tasks.CaptureRecoveredRecipe(resource=plans.resource_ref(res),
                                          provides=keys[-1]),
             tasks.ReverseServerVolumes(
-                resource=replication.resource_ref(res),
+                resource=plans.resource_ref(res),
                 provides='reversed_volumes_%s' % res['id']),
-            tasks.RemoveOldSourceServer(resource=replication.resource_ref(res))))
+            tasks.RemoveOldSourceServer(resource=plans.resource_ref(res))))
     if len(servers):
         flow.add(servers)
     _per_resource(flow, 'reverse-storage', plan, [
-        (replication.VOLUME, tasks.ReverseVolume, 'reversed_volumes'),
-        (replication.CONTAINER, tasks.ReverseContainer, 'reversed')], keys)
+        (plans.VOLUME, tasks.ReverseVolume, 'reversed_volumes'),
+        (plans.CONTAINER, tasks.ReverseContainer, 'reversed')], keys)
     flow.add(tasks.SwapDirection(requires=keys))
     return flow
 

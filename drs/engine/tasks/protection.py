@@ -13,7 +13,10 @@ from oslo_log import log
 
 from drs.db import api as db_api
 from drs.drivers import base as drv_base
-from drs.engine import replication
+from drs.engine import measure
+from drs.engine import plans
+from drs.engine import preflight
+from drs.engine import protect
 from drs.engine.tasks import base
 
 LOG = log.getLogger(__name__)
@@ -26,7 +29,7 @@ class CheckResource(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        return replication.check_exists(context, plan_id, self.resource)
+        return protect.check_exists(context, plan_id, self.resource)
 
 
 class ProtectVolume(base.OperationTask):
@@ -36,15 +39,15 @@ class ProtectVolume(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        plan, c = replication.plan_clients(context, plan_id)
+        plan, c = plans.plan_clients(context, plan_id)
         rid = self.resource['id']
-        row = replication.resource_row(plan, replication.VOLUME, rid)
+        row = plans.resource_row(plan, plans.VOLUME, rid)
         data = dict(row.protect_data or {})
         if not data.get('mode'):
-            data = replication.protect_volume(c, plan, rid,
+            data = protect.protect_volume(c, plan, rid,
                                               'volume %s' % rid)
         db_api.protected_resource_update(
-            context, plan_id, replication.VOLUME, rid,
+            context, plan_id, plans.VOLUME, rid,
             {'protect_data': data,
              'replication_state': drv_base.STATE_REPLICATING,
              'replica': {'site': c.sites['target'].get('name'),
@@ -53,9 +56,9 @@ class ProtectVolume(base.OperationTask):
 
     def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        _plan, c = replication.plan_clients(context, plan_id)
-        replication.unprotect_volume(c, self.resource['id'], result or {})
-        replication.mark_unprotected(context, plan_id, replication.VOLUME,
+        _plan, c = plans.plan_clients(context, plan_id)
+        protect.unprotect_volume(c, self.resource['id'], result or {})
+        plans.mark_unprotected(context, plan_id, plans.VOLUME,
                                      self.resource['id'])
 
 
@@ -66,10 +69,10 @@ class CaptureRecipe(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        recipe = replication.capture_recipe(context, plan_id,
+        recipe = protect.capture_recipe(context, plan_id,
                                             self.resource['id'])
         return {'server_id': self.resource['id'],
-                'volume_ids': replication.recipe_volume_ids(recipe)}
+                'volume_ids': plans.recipe_volume_ids(recipe)}
 
 
 class ProtectServerVolumes(base.OperationTask):
@@ -79,24 +82,24 @@ class ProtectServerVolumes(base.OperationTask):
 
     def run(self, context, plan_id: str, recipe: dict) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        plan, c = replication.plan_clients(context, plan_id)
+        plan, c = plans.plan_clients(context, plan_id)
         sid = self.resource['id']
-        row = replication.resource_row(plan, replication.SERVER, sid)
+        row = plans.resource_row(plan, plans.SERVER, sid)
         data = dict(row.protect_data or {})
         volumes = dict(data.get('volumes') or {})
         for vid in recipe['volume_ids']:
             if vid not in volumes:
-                volumes[vid] = replication.protect_volume(
+                volumes[vid] = protect.protect_volume(
                     c, plan, vid, 'server %s' % sid)
                 # Saved after each volume: a resumed run does not retype
                 # twice, an undo restores exactly what was changed.
                 data['volumes'] = volumes
                 db_api.protected_resource_update(
-                    context, plan_id, replication.SERVER, sid,
+                    context, plan_id, plans.SERVER, sid,
                     {'protect_data': data})
         data['volumes'] = volumes
         db_api.protected_resource_update(
-            context, plan_id, replication.SERVER, sid,
+            context, plan_id, plans.SERVER, sid,
             {'protect_data': data,
              'replication_state': drv_base.STATE_REPLICATING,
              'replica': {'site': c.sites['target'].get('name'),
@@ -106,10 +109,10 @@ class ProtectServerVolumes(base.OperationTask):
 
     def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        _plan, c = replication.plan_clients(context, plan_id)
+        _plan, c = plans.plan_clients(context, plan_id)
         for vid, vdata in ((result or {}).get('volumes') or {}).items():
-            replication.unprotect_volume(c, vid, vdata)
-        replication.mark_unprotected(context, plan_id, replication.SERVER,
+            protect.unprotect_volume(c, vid, vdata)
+        plans.mark_unprotected(context, plan_id, plans.SERVER,
                                      self.resource['id'])
         db_api.recipe_delete(context, plan_id, self.resource['id'])
 
@@ -121,24 +124,24 @@ class ProtectContainer(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        _plan, c = replication.plan_clients(context, plan_id)
+        _plan, c = plans.plan_clients(context, plan_id)
         name = self.resource['id']
         out = c.object_storage('source').protect_container(
             name, c.object_storage('target'))
         data = dict(out['protect_data'],
-                    protected_at=replication._now())
+                    protected_at=plans._now())
         db_api.protected_resource_update(
-            context, plan_id, replication.CONTAINER, name,
+            context, plan_id, plans.CONTAINER, name,
             {'protect_data': data, 'replica': out['replica'],
              'replication_state': drv_base.STATE_REPLICATING})
         return data
 
     def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        _plan, c = replication.plan_clients(context, plan_id)
+        _plan, c = plans.plan_clients(context, plan_id)
         c.object_storage('source').unprotect_container(
             self.resource['id'], result or {})
-        replication.mark_unprotected(context, plan_id, replication.CONTAINER,
+        plans.mark_unprotected(context, plan_id, plans.CONTAINER,
                                      self.resource['id'])
 
 
@@ -148,11 +151,11 @@ class ProtectGroup(base.OperationTask):
     step = 'protect-group'
 
     def run(self, context, plan_id: str) -> dict | None:  # type: ignore[override]
-        return replication.protect_group(context, plan_id)
+        return protect.protect_group(context, plan_id)
 
     def undo(self, context, result: Any, plan_id: str) -> None:  # type: ignore[override]
         if result:
-            _plan, c = replication.plan_clients(context, plan_id)
+            _plan, c = plans.plan_clients(context, plan_id)
             c.volume('source').disable_group_replication(
                 result['id'])
 
@@ -169,7 +172,7 @@ class MeasureReplication(base.OperationTask):
     step = 'measure-replication'
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
-        return replication.measure(context, plan_id)
+        return measure.measure(context, plan_id)
 
 
 class ApplyRpo(base.OperationTask):
@@ -179,7 +182,7 @@ class ApplyRpo(base.OperationTask):
 
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             replication_figures: dict) -> dict:
-        status = replication.apply_rpo(context, plan_id,
+        status = measure.apply_rpo(context, plan_id,
                                        replication_figures,
                                        operation_id=operation_id)
         result = dict(replication_figures, plan_status=status)
@@ -206,7 +209,7 @@ class PreflightResource(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        return replication.preflight_resource(context, plan_id,
+        return preflight.preflight_resource(context, plan_id,
                                               self.resource)
 
 
@@ -226,7 +229,7 @@ class PreflightReport(base.OperationTask):
             findings.extend(check.get('findings') or [])
             for key, value in (check.get('needs') or {}).items():
                 needs[key] = needs.get(key, 0) + int(value)
-        findings.extend(replication.preflight_quotas(context, plan_id,
+        findings.extend(preflight.preflight_quotas(context, plan_id,
                                                      needs))
         result = {'findings': findings, 'needs': needs,
                   'ok': not any(f['severity'] == 'error'
@@ -242,24 +245,24 @@ class UnprotectResource(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        plan, c = replication.plan_clients(context, plan_id)
+        plan, c = plans.plan_clients(context, plan_id)
         rtype, rid = self.resource['type'], self.resource['id']
-        row = replication.resource_row(plan, rtype, rid)
+        row = plans.resource_row(plan, rtype, rid)
         data = dict(row.protect_data or {})
         group = data.get('group') or {}
         if group.get('id'):
             c.volume('source').disable_group_replication(
                 group['id'])
-        if rtype == replication.VOLUME:
-            replication.unprotect_volume(c, rid, data)
-        elif rtype == replication.SERVER:
+        if rtype == plans.VOLUME:
+            protect.unprotect_volume(c, rid, data)
+        elif rtype == plans.SERVER:
             for vid, vdata in (data.get('volumes') or {}).items():
-                replication.unprotect_volume(c, vid, vdata)
+                protect.unprotect_volume(c, vid, vdata)
             db_api.recipe_delete(context, plan_id, rid)
-        elif rtype == replication.CONTAINER and data:
+        elif rtype == plans.CONTAINER and data:
             c.object_storage('source').unprotect_container(
                 rid, data)
-        replication.mark_unprotected(context, plan_id, rtype, rid)
+        plans.mark_unprotected(context, plan_id, rtype, rid)
         return {'type': rtype, 'id': rid, 'undone': sorted(data)}
 
 

@@ -28,7 +28,8 @@ from drs.db import api as db_api
 from drs.drivers import base as drv_base
 from drs.drivers import clients as drv_clients
 from drs.engine import naming
-from drs.engine import replication
+from drs.engine import measure
+from drs.engine import plans
 from drs.engine.tasks import base
 
 LOG = log.getLogger(__name__)
@@ -81,21 +82,12 @@ def _sub_event(context, operation_id: str, step: str, state: str,
                     type(e).__name__)
 
 
-def plan_mappings(plan) -> dict[str, dict]:
-    """The plan's mappings in its current direction: inverted once the
-    plan was reprotected (it then protects the old target into the old
-    source)."""
-    mappings = {k: dict(v or {}) for k, v in (plan.mappings or {}).items()
-                if isinstance(v, dict)}
-    if not plan.reversed:
-        return mappings
-    return {k: {dst: src for src, dst in v.items()}
-            for k, v in mappings.items()}
+plan_mappings = plans.plan_mappings
 
 
 def _target(context, plan_id: str
             ) -> tuple[Any, drv_clients.SiteDrivers]:
-    plan, c = replication.plan_clients(context, plan_id)
+    plan, c = plans.plan_clients(context, plan_id)
     return plan, c.at('target')
 
 
@@ -120,10 +112,10 @@ class RecordCutoff(base.OperationTask):
         now = time.time()
         volume_ids: list[str] = []
         for row in plan.resources:
-            if row.resource_type == replication.SERVER:
+            if row.resource_type == plans.SERVER:
                 recipe = _recipe(context, plan_id, row.resource_id)
                 volume_ids += [v['id'] for v in _recipe_volumes(recipe)]
-            elif row.resource_type == replication.VOLUME:
+            elif row.resource_type == plans.VOLUME:
                 volume_ids.append(row.resource_id)
         found = (site.replication.status(_volume_refs(volume_ids))
                  if volume_ids else {})
@@ -132,7 +124,7 @@ class RecordCutoff(base.OperationTask):
             last = (found.get(vid) or {}).get('last_sync_at')
             ages[vid] = round(now - last, 3) if last else None
         for row in plan.resources:
-            if row.resource_type == replication.CONTAINER:
+            if row.resource_type == plans.CONTAINER:
                 replica = row.replica or {}
                 last = replica.get('last_in_sync_at')
                 ages[row.resource_id] = (round(now - float(last), 3)
@@ -170,6 +162,17 @@ class ImportServerVolumes(base.OperationTask):
         return _recipe_volumes(_recipe(context, plan_id,
                                        self.resource['id']))
 
+    @staticmethod
+    def _point_of_no_return(context, operation_id: str,
+                            site: drv_clients.SiteDrivers) -> None:
+        """A promoted replica cannot be un-promoted by a revert: from the
+        first promote on, the operation refuses to be cancelled (409);
+        if a cancel came first, stop here instead."""
+        if not db_api.operation_mark_irreversible(
+                context, operation_id,
+                'replicas are being promoted at site %s' % site.name):
+            raise base.OperationCancelled(operation_id)
+
     def _forced(self, context, operation_id: str) -> bool:
         op = db_api.operation_get(context, operation_id)
         return op.action == 'failover'
@@ -187,7 +190,7 @@ class ImportServerVolumes(base.OperationTask):
             step = '%s-volume' % ('copy' if self.kind == TEST else 'import')
             name = naming.volume_name(self.kind, vid)
             _sub_event(context, operation_id, step, base.EVENT_STARTED,
-                       replication.VOLUME, vid)
+                       plans.VOLUME, vid)
             try:
                 # Imported already, by a run that died: in the tenant's
                 # project, or still in drs's own between manage and
@@ -202,6 +205,8 @@ class ImportServerVolumes(base.OperationTask):
                         replica = site.replication.copy(
                             vol, naming.copy_id(plan_id, vid))
                     else:
+                        self._point_of_no_return(context, operation_id,
+                                                 site)
                         replica = site.replication.promote(vol, force=force)
                     if replica.get('safe_to_manage') is False:
                         raise drv_base.DriverError(
@@ -217,10 +222,10 @@ class ImportServerVolumes(base.OperationTask):
                         bootable=bool(vol.get('bootable')), metadata=meta)
             except Exception as e:
                 _sub_event(context, operation_id, step, base.EVENT_FAILED,
-                           replication.VOLUME, vid, base.safe_message(e))
+                           plans.VOLUME, vid, base.safe_message(e))
                 raise
             _sub_event(context, operation_id, step, base.EVENT_SUCCEEDED,
-                       replication.VOLUME, vid,
+                       plans.VOLUME, vid,
                        'volume %s at the target' % imported['id'])
             out[vid] = imported
         return {'volumes': out, 'order': [v['id'] for v in volumes]}
@@ -239,7 +244,7 @@ class ImportVolume(ImportServerVolumes):
     def _volumes(self, context, plan_id: str) -> list[dict]:
         assert self.resource is not None  # noqa: S101
         plan = db_api.plan_get(context, plan_id)
-        row = replication.resource_row(plan, replication.VOLUME,
+        row = plans.resource_row(plan, plans.VOLUME,
                                        self.resource['id'])
         data = row.protect_data or {}
         return [{'id': self.resource['id'],
@@ -471,14 +476,14 @@ class FinishRecovery(base.OperationTask):
             for row in plan.resources:
                 replica = dict(row.replica or {})
                 recovered: dict[str, Any] = {'operation_id': operation_id}
-                if row.resource_type == replication.SERVER:
+                if row.resource_type == plans.SERVER:
                     recovered.update(
                         server=servers.get(row.resource_id),
                         volumes=(volumes.get(row.resource_id)
                                  or {}).get('volumes'),
                         ports=(ports.get(row.resource_id)
                                or {}).get('ports'))
-                elif row.resource_type == replication.VOLUME:
+                elif row.resource_type == plans.VOLUME:
                     recovered.update(volumes=(volumes.get(
                         row.resource_id) or {}).get('volumes'))
                 replica['recovered'] = recovered
@@ -502,7 +507,7 @@ class StopSourceServer(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        _plan, c = replication.plan_clients(context, plan_id)
+        _plan, c = plans.plan_clients(context, plan_id)
         status = c.compute('source').stop_server(self.resource['id'])
         return {'id': self.resource['id'], 'status': status,
                 'stopped_at': time.time()}
@@ -518,19 +523,19 @@ class WaitCaughtUp(base.OperationTask):
     def run(self, context, plan_id: str, parameters: dict,  # type: ignore[override]
             **stopped: Any) -> dict:
         from oslo_config import cfg
-        plan, c = replication.plan_clients(context, plan_id)
+        plan, c = plans.plan_clients(context, plan_id)
         since = max([s['stopped_at'] for k, s in stopped.items()
                      if k.startswith('stopped_')], default=time.time())
         timeout = (parameters or {}).get('sync_timeout') or \
             cfg.CONF.recovery.catch_up_timeout
-        volume_ids = replication.plan_volume_ids(plan)
+        volume_ids = plans.plan_volume_ids(plan)
         for row in plan.resources:
-            if row.resource_type == replication.SERVER:
+            if row.resource_type == plans.SERVER:
                 recipe = _recipe(context, plan_id, row.resource_id)
                 volume_ids += [v['id'] for v in _recipe_volumes(recipe)
                                if v['id'] not in volume_ids]
         containers = [r.resource_id for r in plan.resources
-                      if r.resource_type == replication.CONTAINER]
+                      if r.resource_type == plans.CONTAINER]
         source, target = c.at('source'), c.at('target')
         seen: dict[str, str] = {}
 
@@ -567,7 +572,7 @@ class WaitCaughtUp(base.OperationTask):
         # The containers are equal at both sites now: their replicas are
         # as of now (the cut-off reads this).
         for row in plan.resources:
-            if row.resource_type == replication.CONTAINER:
+            if row.resource_type == plans.CONTAINER:
                 db_api.protected_resource_update(
                     context, plan_id, row.resource_type, row.resource_id,
                     {'replica': dict(row.replica or {},
@@ -682,7 +687,7 @@ class ClearTestActive(base.OperationTask):
 
 def _recovered(context, plan_id: str, rtype: str, rid: str) -> dict:
     plan = db_api.plan_get(context, plan_id)
-    row = replication.resource_row(plan, rtype, rid)
+    row = plans.resource_row(plan, rtype, rid)
     recovered = (row.replica or {}).get('recovered')
     if not recovered:
         raise drv_base.DriverError(
@@ -700,13 +705,13 @@ class CaptureRecoveredRecipe(base.OperationTask):
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
         sid = self.resource['id']
-        recovered = _recovered(context, plan_id, replication.SERVER, sid)
+        recovered = _recovered(context, plan_id, plans.SERVER, sid)
         new_sid = (recovered.get('server') or {}).get('id')
         if not new_sid:
             raise drv_base.DriverError(
                 detail='no recovered server is recorded for server %s'
                 % sid)
-        _plan, c = replication.plan_clients(context, plan_id)
+        _plan, c = plans.plan_clients(context, plan_id)
         recipe = c.compute('target').capture_recipe(new_sid,
                                                     c.network('target'))
         volumes = c.volume('target')
@@ -736,13 +741,13 @@ class ReverseServerVolumes(base.OperationTask):
 
     def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
             ) -> dict:
-        _plan, c = replication.plan_clients(context, plan_id)
+        _plan, c = plans.plan_clients(context, plan_id)
         backend = c.replication('source')
         out = {}
         for old, new in self._pairs(context, plan_id).items():
             st = backend.reverse({'id': old}, {'id': new})
             _sub_event(context, operation_id, self.step, base.EVENT_SUCCEEDED,
-                       replication.VOLUME, old,
+                       plans.VOLUME, old,
                        'replica of %s at %s: %s' % (
                            new, c.site_name('source'),
                            st.get('health') or 'unknown'))
@@ -765,7 +770,7 @@ class RemoveOldSourceServer(base.OperationTask):
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
         sid = self.resource['id']
-        _plan, c = replication.plan_clients(context, plan_id)
+        _plan, c = plans.plan_clients(context, plan_id)
         source = c.at('source')
         try:
             recipe = _recipe(context, plan_id, sid)
@@ -790,8 +795,8 @@ class ReverseContainer(base.OperationTask):
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
         name = self.resource['id']
-        plan, c = replication.plan_clients(context, plan_id)
-        row = replication.resource_row(plan, replication.CONTAINER, name)
+        plan, c = plans.plan_clients(context, plan_id)
+        row = plans.resource_row(plan, plans.CONTAINER, name)
         old_source = c.object_storage('source')
         new_source = c.object_storage('target')
         # The old direction first, so that the old source takes the new
@@ -818,7 +823,7 @@ class SwapDirection(base.OperationTask):
         old_servers = []
         for row in plan.resources:
             rtype, rid = row.resource_type, row.resource_id
-            if rtype == replication.SERVER:
+            if rtype == plans.SERVER:
                 rec = results.get('recipe_%s' % rid) or {}
                 new = rec['new']
                 old_servers.append(rid)
@@ -830,7 +835,7 @@ class SwapDirection(base.OperationTask):
                     'replica': {'kind': 'recipe+volumes',
                                 'volumes': {v: {} for v in
                                             rec['volume_ids']}}}
-            elif rtype == replication.VOLUME:
+            elif rtype == plans.VOLUME:
                 vols = (_recovered(context, plan_id, rtype, rid)
                         .get('volumes') or {})
                 new = (vols.get(rid) or {}).get('id') or rid
@@ -853,7 +858,7 @@ class SwapDirection(base.OperationTask):
         for sid in old_servers:
             db_api.recipe_delete(context, plan_id, sid)
         try:
-            figures = replication.measure(context, plan_id)
+            figures = measure.measure(context, plan_id)
         except Exception as e:
             figures = {'error': base.safe_message(e)}
         op = db_api.operation_get(context, operation_id)

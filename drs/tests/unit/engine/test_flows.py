@@ -79,10 +79,10 @@ def test_plan_snapshot_is_plain():
     assert json.loads(json.dumps(snap)) == snap
 
 
-def test_retrying_subflow_is_bounded_by_config(conf):
-    conf.config(group='engine', task_retries=2)
+def test_retrying_subflow_is_bounded():
     sub = flow_utils.retrying(linear_flow.Flow, 'volumes',
-                              sideeffect_flow.RecordStep('a', None, 0))
+                              sideeffect_flow.RecordStep('a', None, 0),
+                              attempts=3)
     assert isinstance(sub.retry, base.BoundedRetry)
     assert sub.retry.name == 'volumes-retry'
     assert sub.retry._attempts == 3

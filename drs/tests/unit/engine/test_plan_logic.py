@@ -1,5 +1,5 @@
-"""Lag measurement, RPO and preflight logic of drs.engine.replication
-(drivers and database mocked)."""
+"""Protection, lag measurement, RPO and preflight logic
+(drs.engine.protect, measure, preflight; drivers and database mocked)."""
 
 from unittest import mock
 
@@ -7,7 +7,10 @@ import pytest
 
 from drs.common import states
 from drs.drivers import base as drv_base
-from drs.engine import replication
+from drs.engine import measure
+from drs.engine import plans
+from drs.engine import preflight
+from drs.engine import protect
 
 
 def _row(rtype, rid, protect_data=None, replica=None,
@@ -52,25 +55,29 @@ class FakeClients:
 def _plan(rows, rpo=60, mappings=None, status='protected'):
     return mock.Mock(id='plan-1', rpo_seconds=rpo, resources=rows,
                      mappings=mappings or {}, options={}, status=status,
-                     project_id='p')
+                     project_id='p', reversed=False)
 
 
 @pytest.fixture
 def db():
-    with mock.patch.object(replication, 'db_api') as db:
+    db = mock.Mock()
+    with mock.patch.object(plans, 'db_api', db), \
+            mock.patch.object(protect, 'db_api', db), \
+            mock.patch.object(measure, 'db_api', db), \
+            mock.patch.object(preflight, 'db_api', db):
         yield db
 
 
 def test_measure_uses_list_calls_not_one_per_resource(db):
     now = 10_000.0
     rows = [
-        _row(replication.SERVER, 's1', {'volumes': {
+        _row(plans.SERVER, 's1', {'volumes': {
             'v1': {'protected_at': now - 500},
             'v2': {'protected_at': now - 500}}}),
-        _row(replication.SERVER, 's2', {'volumes': {
+        _row(plans.SERVER, 's2', {'volumes': {
             'v3': {'protected_at': now - 500}}}),
-        _row(replication.VOLUME, 'v4', {'protected_at': now - 30}),
-        _row(replication.CONTAINER, 'docs', {'protected_at': now - 500},
+        _row(plans.VOLUME, 'v4', {'protected_at': now - 30}),
+        _row(plans.CONTAINER, 'docs', {'protected_at': now - 500},
              {'last_in_sync_at': now - 100}),
     ]
     plan = _plan(rows)
@@ -90,10 +97,10 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
                            ('replication', 'target'): backend,
                            ('object_storage', 'source'): src_os,
                            ('object_storage', 'target'): dst_os})
-    with mock.patch.object(replication, 'plan_clients',
+    with mock.patch.object(plans, 'plan_clients',
                            return_value=(plan, clients)), \
-            mock.patch.object(replication, '_now', return_value=now):
-        figures = replication.measure(mock.Mock(), 'plan-1', sweep=True)
+            mock.patch.object(plans, '_now', return_value=now):
+        figures = measure.measure(mock.Mock(), 'plan-1', sweep=True)
     # One list at each site for all the volumes, one status call for
     # every container: nothing per resource.
     src_vol.list_volumes.assert_called_once_with()
@@ -117,7 +124,7 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
 
 
 def test_measure_marks_replication_errors(db):
-    rows = [_row(replication.VOLUME, 'v1', {'protected_at': 0})]
+    rows = [_row(plans.VOLUME, 'v1', {'protected_at': 0})]
     plan = _plan(rows)
     src, dst = mock.Mock(), mock.Mock()
     src.list_volumes.return_value = [{'id': 'v1',
@@ -125,10 +132,10 @@ def test_measure_marks_replication_errors(db):
     dst.status.return_value = {}
     clients = FakeClients({('volume', 'source'): src,
                            ('replication', 'target'): dst})
-    with mock.patch.object(replication, 'plan_clients',
+    with mock.patch.object(plans, 'plan_clients',
                            return_value=(plan, clients)), \
-            mock.patch.object(replication, '_now', return_value=10.0):
-        figures = replication.measure(mock.Mock(), 'plan-1')
+            mock.patch.object(plans, '_now', return_value=10.0):
+        figures = measure.measure(mock.Mock(), 'plan-1')
     assert figures['resources'][0]['state'] == drv_base.STATE_ERROR
 
 
@@ -139,8 +146,8 @@ def test_apply_rpo_degrades_or_recovers_and_notifies(db, achieved, event):
     after = states.DEGRADED if event == states.DEGRADE else \
         states.PROTECTED
     db.plan_replication_event.return_value = after
-    with mock.patch.object(replication, 'notify') as notify:
-        status = replication.apply_rpo(
+    with mock.patch.object(measure, 'notify') as notify:
+        status = measure.apply_rpo(
             mock.Mock(), 'plan-1', {'rpo_seconds_achieved': achieved},
             operation_id='op-1')
     db.plan_replication_event.assert_called_once_with(
@@ -153,11 +160,11 @@ def test_apply_rpo_degrades_or_recovers_and_notifies(db, achieved, event):
 
 
 def test_apply_rpo_notifies_recovery():
-    with mock.patch.object(replication, 'db_api') as db, \
-            mock.patch.object(replication, 'notify') as notify:
+    with mock.patch.object(measure, 'db_api') as db, \
+            mock.patch.object(measure, 'notify') as notify:
         db.plan_get.return_value = _plan([], rpo=60, status='degraded')
         db.plan_replication_event.return_value = states.PROTECTED
-        replication.apply_rpo(mock.Mock(), 'plan-1',
+        measure.apply_rpo(mock.Mock(), 'plan-1',
                               {'rpo_seconds_achieved': 3.0})
     assert notify.call_args.args[1] == 'dr.plan.recovered'
     assert notify.call_args.args[2]['previous_status'] == 'degraded'
@@ -172,7 +179,7 @@ def test_preflight_server_findings(db):
         'ports': [{'id': 'p1', 'network_id': 'net-a'}],
         'boot_volume': {'id': 'v1', 'size': 10, 'volume_type': 'fast'},
         'data_volumes': []}
-    row = _row(replication.SERVER, 's1', state='in_sync', lag=1.0)
+    row = _row(plans.SERVER, 's1', state='in_sync', lag=1.0)
     plan = _plan([row], mappings={'flavors': {'m1.big': 'm1.big'}})
     db.recipe_list.return_value = [mock.Mock(resource_id='s1',
                                              recipe=recipe)]
@@ -185,10 +192,10 @@ def test_preflight_server_findings(db):
     clients = FakeClients({('compute', 'target'): compute,
                            ('network', 'target'): mock.Mock(),
                            ('volume', 'target'): volume})
-    with mock.patch.object(replication, 'plan_clients',
+    with mock.patch.object(plans, 'plan_clients',
                            return_value=(plan, clients)):
-        out = replication.preflight_resource(
-            mock.Mock(), 'plan-1', {'type': replication.SERVER,
+        out = preflight.preflight_resource(
+            mock.Mock(), 'plan-1', {'type': plans.SERVER,
                                     'id': 's1'})
     codes = sorted(f['code'] for f in out['findings'])
     assert codes == ['key_pair_conflict', 'missing_availability_zone',
@@ -209,9 +216,9 @@ def test_preflight_quota_shortfall():
             'volumes': {'limit': -1, 'in_use': 9}})),
         ('network', 'target'): mock.Mock(quota=mock.Mock(
             side_effect=RuntimeError('forbidden')))})
-    with mock.patch.object(replication, 'plan_clients',
+    with mock.patch.object(plans, 'plan_clients',
                            return_value=(None, clients)):
-        findings = replication.preflight_quotas(
+        findings = preflight.preflight_quotas(
             mock.Mock(), 'plan-1', {'instances': 2, 'volumes': 4,
                                     'port': 2})
     assert [f['code'] for f in findings] == ['quota_unknown',
@@ -228,10 +235,10 @@ def test_protect_volume_retypes_into_mapped_replicated_type():
         'replicated': {'name': 'replicated', 'replicated': True}}[name]
     clients = FakeClients({('volume', 'source'): volumes})
     plan = _plan([], mappings={'volume_types': {'standard': 'replicated'}})
-    data = replication.protect_volume(clients, plan, 'v1', 'volume v1')
+    data = protect.protect_volume(clients, plan, 'v1', 'volume v1')
     volumes.retype.assert_called_once_with('v1', 'replicated')
     assert data['retyped_from'] == 'standard'
-    replication.unprotect_volume(clients, 'v1', data)
+    protect.unprotect_volume(clients, 'v1', data)
     volumes.retype.assert_called_with('v1', 'standard')
 
 
@@ -243,6 +250,6 @@ def test_protect_volume_without_mapping_names_the_volume():
                                             'replicated': False}
     clients = FakeClients({('volume', 'source'): volumes})
     with pytest.raises(drv_base.DriverError) as e:
-        replication.protect_volume(clients, _plan([]), 'v9', 'volume v9')
+        protect.protect_volume(clients, _plan([]), 'v9', 'volume v9')
     assert 'v9' in str(e.value)
     volumes.retype.assert_not_called()

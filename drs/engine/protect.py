@@ -1,0 +1,134 @@
+"""Protection of a plan's resources at the source site: existence in the
+plan's project, replicated volume types (or a retype), Tiramisu groups, and
+the recovery recipes of servers. Called by the protect, unprotect and sync
+tasks (:mod:`drs.engine.tasks.protection`) and the sweep."""
+
+from typing import Any
+
+from oslo_config import cfg
+from oslo_log import log
+
+from drs.db import api as db_api
+from drs.drivers import base as drv_base
+from drs.drivers import clients as drv_clients
+from drs.engine import plans
+
+CONF = cfg.CONF
+LOG = log.getLogger(__name__)
+
+
+# ----------------------------------------------------------------- checks
+
+def check_exists(context, plan_id: str, resource: dict) -> dict:
+    """The resource as the source site shows it in the plan's project.
+
+    Raises :class:`drs.drivers.base.ResourceNotFound`, naming it, for
+    anything the project cannot see (another project's resource too).
+    """
+    _plan, c = plans.plan_clients(context, plan_id)
+    rtype, rid = resource['type'], resource['id']
+    if rtype == plans.VOLUME:
+        vol = c.volume('source').get_volume(rid)
+        return {'type': rtype, 'id': rid, 'size': vol['size'],
+                'volume_type': vol['volume_type']}
+    if rtype == plans.CONTAINER:
+        cont = c.object_storage('source').get_container(rid)
+        return {'type': rtype, 'id': rid, 'count': cont['count']}
+    if rtype == plans.SERVER:
+        server = c.compute('source').get_server(rid)
+        return {'type': rtype, 'id': rid, 'name': server['name']}
+    raise drv_base.DriverError(detail='no driver protects %s resources'
+                               % rtype)
+
+
+# ---------------------------------------------------------------- volumes
+
+def protect_volume(c: drv_clients.PlanClients, plan, volume_id: str,
+                   owner: str) -> dict[str, Any]:
+    """Make one volume replicated; returns its ``protect_data``.
+
+    ``owner`` names what the volume is protected for (itself or a
+    server), for messages. With group replication the volume joins the
+    plan's group later (:func:`protect_group`); Cinder wants the types of
+    a replicated group replication-enabled too, so the type is checked
+    (or changed) the same way.
+    """
+    volumes = c.volume('source')
+    vol = volumes.get_volume(volume_id)
+    data: dict[str, Any] = {'volume_type': vol['volume_type'],
+                            'size': vol['size'],
+                            'protected_at': plans._now()}
+    group = (plan.options or {}).get('volume_replication') == plans.GROUP_MODE
+    data['mode'] = plans.GROUP_MODE if group else 'volume-type'
+    vtype = volumes.get_volume_type(vol['volume_type'])
+    if vtype is not None and vtype['replicated']:
+        return data
+    mapped = (plans.plan_mappings(plan).get('volume_types') or {}).get(
+        vol['volume_type'])
+    mapped_type = volumes.get_volume_type(mapped) if mapped else None
+    if mapped_type is None or not mapped_type['replicated']:
+        raise drv_base.DriverError(
+            detail='volume %s (%s) is of type %s, which is not '
+            'replicated, and the plan maps it to no replicated volume '
+            'type' % (volume_id, owner, vol['volume_type']))
+    volumes.retype(volume_id, mapped_type['name'])
+    data.update(retyped_from=vol['volume_type'],
+                retyped_to=mapped_type['name'])
+    return data
+
+
+def unprotect_volume(c: drv_clients.PlanClients, volume_id: str,
+                     data: dict) -> None:
+    """Undo :func:`protect_volume`: the type it had, data untouched."""
+    previous = (data or {}).get('retyped_from')
+    if not previous:
+        return
+    volumes = c.volume('source')
+    try:
+        volumes.retype(volume_id, previous)
+    except drv_base.ResourceNotFound:
+        LOG.info('Volume %s is gone: nothing to restore', volume_id)
+
+
+def protect_group(context, plan_id: str) -> dict[str, Any] | None:
+    """Tiramisu group replication over every volume of the plan."""
+    plan, c = plans.plan_clients(context, plan_id)
+    if (plan.options or {}).get('volume_replication') != plans.GROUP_MODE:
+        return None
+    volumes = c.volume('source')
+    if not volumes.group_replication_supported():
+        raise drv_base.DriverError(
+            detail='the plan asks for group replication, which site %s '
+            'does not support (Block Storage 3.38 and a group type with '
+            'consistent_group_replication_enabled)' % volumes.site_name)
+    ids = plans.plan_volume_ids(plan)
+    group = volumes.ensure_replication_group(plans.group_name(plan.id), ids)
+    for row in plan.resources:
+        if row.resource_type in (plans.VOLUME, plans.SERVER):
+            data = dict(row.protect_data or {})
+            data['group'] = {'id': group['id'],
+                             'added': [v for v in group['added_volumes']
+                                       if v in plans.row_volume_ids(row)]}
+            db_api.protected_resource_update(
+                context, plan.id, row.resource_type, row.resource_id,
+                {'protect_data': data})
+    return {'id': group['id'], 'volumes': ids}
+
+
+# ---------------------------------------------------------------- servers
+
+def capture_recipe(context, plan_id: str, server_id: str,
+                   save: bool = True) -> dict[str, Any]:
+    """The server's recovery recipe, saved in the plan (no secrets)."""
+    _plan, c = plans.plan_clients(context, plan_id)
+    recipe = c.compute('source').capture_recipe(
+        server_id, c.network('source'))
+    volumes = c.volume('source')
+    for entry in ([recipe['boot_volume']] if recipe['boot_volume'] else []) \
+            + recipe['data_volumes']:
+        vol = volumes.get_volume(entry['id'])
+        entry.update(size=vol['size'], volume_type=vol['volume_type'],
+                     bootable=vol['bootable'])
+    if save:
+        db_api.recipe_save(context, plan_id, server_id, recipe)
+    return recipe

@@ -106,6 +106,13 @@ class OperationTask(task.Task):
     #: The verb of the step, used in its default name and its events.
     step = 'step'
 
+    #: The revert contract (doc/source/engine.rst): a step either changes
+    #: nothing outside drs's own database (``side_effects = False``),
+    #: undoes its side effect in :meth:`undo`, or says here why a revert
+    #: keeps it. Enforced for every task by the unit tests.
+    side_effects = True
+    keep_on_revert: str | None = None
+
     def __init__(self, name: str | None = None,
                  resource: dict | None = None, **kwargs):
         self.resource = dict(resource) if resource else None

@@ -26,6 +26,7 @@ class CheckResource(base.OperationTask):
     """The resource exists in the plan's project at the source site."""
 
     step = 'check'
+    side_effects = False
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -66,6 +67,8 @@ class CaptureRecipe(base.OperationTask):
     """The server's recovery recipe, saved in the plan."""
 
     step = 'capture-recipe'
+    keep_on_revert = ('the recipe is drs\'s own record of the server, '
+                      'refreshed by the next protect or sync')
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -170,6 +173,7 @@ class MeasureReplication(base.OperationTask):
     """Every resource's lag and the plan's RPO, from list calls."""
 
     step = 'measure-replication'
+    side_effects = False
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         return measure.measure(context, plan_id)
@@ -179,6 +183,8 @@ class ApplyRpo(base.OperationTask):
     """protected <-> degraded by the achieved RPO; the operation result."""
 
     step = 'apply-rpo'
+    keep_on_revert = ('the plan\'s state follows its measured RPO, whatever '
+                      'the operation\'s outcome')
 
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             replication_figures: dict) -> dict:
@@ -194,6 +200,7 @@ class RecordProtection(base.OperationTask):
     """The protect operation's result: what was protected and the lag."""
 
     step = 'record-protection'
+    side_effects = False
 
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             replication_figures: dict) -> dict:
@@ -206,6 +213,7 @@ class PreflightResource(base.OperationTask):
     """Read-only checks of one resource at the target site."""
 
     step = 'preflight'
+    side_effects = False
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -217,6 +225,7 @@ class PreflightReport(base.OperationTask):
     """Quota shortfalls for the whole plan, and the findings report."""
 
     step = 'preflight-report'
+    side_effects = False
 
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             **checks: Any) -> dict:
@@ -242,6 +251,9 @@ class UnprotectResource(base.OperationTask):
     """Undo what protect set up for one resource; delete no data."""
 
     step = 'unprotect'
+    keep_on_revert = ('unprotect only removes replication settings, never '
+                      'data; protecting again is protect\'s job, not a '
+                      'revert\'s')
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -270,6 +282,9 @@ class ClearPlanReplication(base.OperationTask):
     """The plan's replication figures, cleared once unprotected."""
 
     step = 'clear-replication'
+    keep_on_revert = ('unprotect only removes replication settings, never '
+                      'data; protecting again is protect\'s job, not a '
+                      'revert\'s')
 
     def run(self, context, plan_id: str) -> None:  # type: ignore[override]
         db_api.plan_update(context, plan_id,

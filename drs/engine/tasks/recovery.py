@@ -37,6 +37,12 @@ LOG = log.getLogger(__name__)
 FAILOVER = naming.KIND_FAILOVER
 TEST = naming.KIND_TEST
 
+KEEP_TEST = ('what a test failover makes is removed by cleanup_test, found by'
+             ' its names and metadata (also after a failure, a cancel or a '
+             'killed engine)')
+KEEP_FAILOVER = ('a retry of the failover adopts it (found by name and '
+                 'metadata); deleting it would only slow the recovery down')
+
 
 def op_created_at(context, operation_id: str) -> float:
     op = db_api.operation_get(context, operation_id)
@@ -102,6 +108,7 @@ class RecordCutoff(base.OperationTask):
     read at the target only; recipes checked before anything is made."""
 
     step = 'cutoff'
+    side_effects = False
 
     def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
             ) -> dict:
@@ -155,6 +162,10 @@ class ImportServerVolumes(base.OperationTask):
     """
 
     step = 'import-volumes'
+    keep_on_revert = ('a promoted replica holds the only writable copy of the'
+                      ' data: un-promoting it would lose writes; the '
+                      'operation cannot be cancelled once a promote started, '
+                      'and a retry adopts what was imported')
     kind = FAILOVER
 
     def _volumes(self, context, plan_id: str) -> list[dict]:
@@ -233,6 +244,7 @@ class ImportServerVolumes(base.OperationTask):
 
 class CopyServerVolumes(ImportServerVolumes):
     step = 'copy-volumes'
+    keep_on_revert = KEEP_TEST
     kind = TEST
 
 
@@ -254,6 +266,7 @@ class ImportVolume(ImportServerVolumes):
 
 class CopyVolume(ImportVolume):
     step = 'copy-volume'
+    keep_on_revert = KEEP_TEST
     kind = TEST
 
 
@@ -262,6 +275,7 @@ class ActivateContainer(base.OperationTask):
     (failover); a test only reads it."""
 
     step = 'activate-container'
+    side_effects = False
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -282,6 +296,7 @@ class CreateTestNetworks(base.OperationTask):
     no external gateway) for the test servers."""
 
     step = 'test-networks'
+    keep_on_revert = KEEP_TEST
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         plan, site = _target(context, plan_id)
@@ -311,6 +326,7 @@ class PrepareServer(base.OperationTask):
     target, for one server."""
 
     step = 'ports'
+    keep_on_revert = KEEP_FAILOVER
     kind = FAILOVER
 
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
@@ -366,6 +382,7 @@ class PrepareServer(base.OperationTask):
 
 class PrepareTestServer(PrepareServer):
     step = 'test-ports'
+    keep_on_revert = KEEP_TEST
     kind = TEST
 
 
@@ -374,6 +391,7 @@ class CreateServer(base.OperationTask):
     volume, data volumes in their recorded order, on its ports."""
 
     step = 'create-server'
+    keep_on_revert = KEEP_FAILOVER
     kind = FAILOVER
 
     def run(self, context, plan_id: str, volumes: dict,  # type: ignore[override]
@@ -430,6 +448,7 @@ class CreateServer(base.OperationTask):
 
 class CreateTestServer(CreateServer):
     step = 'create-test-server'
+    keep_on_revert = KEEP_TEST
     kind = TEST
 
 
@@ -437,6 +456,7 @@ class WaitServerActive(base.OperationTask):
     """The re-created server is ACTIVE (the end of its recovery)."""
 
     step = 'wait-active'
+    side_effects = False
 
     def run(self, context, plan_id: str, server: dict) -> dict:  # type: ignore[override]
         _plan, site = _target(context, plan_id)
@@ -450,6 +470,7 @@ class FinishRecovery(base.OperationTask):
     """RTO and RPO of the operation and where everything now is."""
 
     step = 'finish'
+    side_effects = False
     kind = FAILOVER
 
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
@@ -504,6 +525,10 @@ class StopSourceServer(base.OperationTask):
     """Planned migration: the source server stopped (not deleted)."""
 
     step = 'stop-source'
+    keep_on_revert = ('starting the source server again after a failed '
+                      'migration could run it beside a promoted copy at the '
+                      'target: the owner restarts it once they know which '
+                      'copy is live')
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -519,6 +544,7 @@ class WaitCaughtUp(base.OperationTask):
     at both sites)."""
 
     step = 'wait-caught-up'
+    side_effects = False
 
     def run(self, context, plan_id: str, parameters: dict,  # type: ignore[override]
             **stopped: Any) -> dict:
@@ -586,6 +612,8 @@ class CleanupTestServer(base.OperationTask):
     """One server's test copy: server, ports, volumes and replica copies."""
 
     step = 'cleanup-server'
+    keep_on_revert = ('cleanup only deletes what a test made; a revert never '
+                      're-creates it')
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -627,6 +655,8 @@ def _delete_test_volume(site: drv_clients.SiteDrivers, plan_id: str,
 
 class CleanupTestVolume(base.OperationTask):
     step = 'cleanup-volume'
+    keep_on_revert = ('cleanup only deletes what a test made; a revert never '
+                      're-creates it')
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -641,6 +671,8 @@ class CleanupTestLeftovers(base.OperationTask):
     security groups and the key pairs it created."""
 
     step = 'cleanup-leftovers'
+    keep_on_revert = ('cleanup only deletes what a test made; a revert never '
+                      're-creates it')
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         plan, site = _target(context, plan_id)
@@ -673,6 +705,7 @@ class CleanupTestLeftovers(base.OperationTask):
 
 class ClearTestActive(base.OperationTask):
     step = 'clear-test-active'
+    side_effects = False
 
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             **gone: Any) -> dict:
@@ -701,6 +734,7 @@ class CaptureRecoveredRecipe(base.OperationTask):
     is the one protected from now on (in the other direction)."""
 
     step = 'capture-recovered-recipe'
+    side_effects = False
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -731,6 +765,9 @@ class ReverseServerVolumes(base.OperationTask):
     brain resolved towards the target's newer data)."""
 
     step = 'reverse-volumes'
+    keep_on_revert = ('the old source is a replica of the recovered volume '
+                      'now; a retry of reprotect continues from there, and '
+                      'undoing it would need a second resync')
 
     def _pairs(self, context, plan_id: str) -> dict[str, str]:
         assert self.resource is not None  # noqa: S101
@@ -766,6 +803,8 @@ class RemoveOldSourceServer(base.OperationTask):
     failback. Its volumes are kept."""
 
     step = 'remove-old-source'
+    keep_on_revert = ('the stale server at the old source cannot run again '
+                      'without risking two live copies; its volumes are kept')
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -791,6 +830,9 @@ class ReverseContainer(base.OperationTask):
     """Container sync from the (old) target to the (old) source."""
 
     step = 'reverse-container'
+    keep_on_revert = ('a retry of reprotect sets the same sync again; turning'
+                      ' it back would push the old source\'s stale objects '
+                      'over the recovered ones')
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
@@ -814,6 +856,7 @@ class SwapDirection(base.OperationTask):
     replication measured in the new direction."""
 
     step = 'swap-direction'
+    side_effects = False
 
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             **results: Any) -> dict:

@@ -63,6 +63,9 @@ def test_wiring_compiles():
         engine = engines.load(factory(PLAN, {}), store=dict(STORE))
         engine.compile()
         engine.prepare()
+        # Every requirement of every atom is provided by the store or an
+        # earlier atom: a missing input fails here, not mid-failover.
+        engine.validate()
 
 
 def test_create_server_requires():
@@ -112,6 +115,9 @@ def test_reprotect_and_failback():
         engine = engines.load(factory(PLAN, {}), store=dict(STORE))
         engine.compile()
         engine.prepare()
+        # Every requirement of every atom is provided by the store or an
+        # earlier atom: a missing input fails here, not mid-failover.
+        engine.validate()
 
 
 def test_mappings_follow_the_direction():

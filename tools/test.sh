@@ -53,5 +53,8 @@ run_pytest drs/tests/unit drs/tests/functional || status=$?
 say "the API reference (its samples are recorded by the functional tests)"
 "$DRS_VENV/bin/sphinx-build" -q -W -b html api-ref/source api-ref/build/html \
     || status=$?
+say "the developer notes (doc/)"
+"$DRS_VENV/bin/sphinx-build" -q -W -b html doc/source doc/build/html \
+    || status=$?
 integration drs/tests/integration || status=$?
 exit $status

@@ -211,7 +211,8 @@ class EngineCloud:
 
     def make_plan(self, steps: int = 4, seconds: float = 0.2,
                   fail_step: str | None = None,
-                  resources: int = 3) -> str:
+                  resources: int = 3,
+                  irreversible_step: str | None = None) -> str:
         if self._sites is None:
             a = db_api.site_create(self.context, {
                 'name': 'a-' + self.run_id, 'region_name': 'RegionOne',
@@ -225,6 +226,8 @@ class EngineCloud:
         options = {'test_steps': steps, 'test_step_seconds': seconds}
         if fail_step:
             options['test_fail_step'] = fail_step
+        if irreversible_step:
+            options['test_irreversible_step'] = irreversible_step
         plan = db_api.plan_create(self.context, {
             'project_id': PROJECT, 'name': 'plan-%s' % uuid.uuid4().hex[:6],
             'source_site_id': self._sites[0],

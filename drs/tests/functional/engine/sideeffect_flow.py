@@ -9,8 +9,10 @@ them.
 
 The flow's shape comes from the plan's ``options`` (saved in the flow's
 factory arguments, so every engine rebuilds the same flow):
-``test_steps`` (default 4), ``test_step_seconds`` (default 0.2) and
-``test_fail_step`` (the name of a step that fails, default none).
+``test_steps`` (default 4), ``test_step_seconds`` (default 0.2),
+``test_fail_step`` (the name of a step that fails, default none) and
+``test_irreversible_step`` (a step that, like a failover's first promote,
+makes the operation impossible to cancel before its side effect).
 """
 
 import os
@@ -70,14 +72,18 @@ class RecordStep(base.OperationTask):
     step = 'record'
 
     def __init__(self, name: str, resource: dict | None, seconds: float,
-                 fail: bool = False):
+                 fail: bool = False, irreversible: bool = False):
         super().__init__(name=name, resource=resource,
                          provides='%s_done' % name)
         self.seconds = seconds
         self.fail = fail
+        self.irreversible = irreversible
 
     def run(self, context, operation_id, plan_id):
         _record(context, operation_id, self.name, 'exec', once=False)
+        if self.irreversible and not db_api.operation_mark_irreversible(
+                context, operation_id, 'step %s has begun' % self.name):
+            raise base.OperationCancelled(operation_id)
         time.sleep(self.seconds)
         if self.fail:
             raise StepFailed('step %s failed as asked (password=hunter2)'
@@ -110,13 +116,15 @@ def side_effect_flow(plan: dict, parameters: dict):
     count = int(options.get('test_steps', 4))
     seconds = float(options.get('test_step_seconds', 0.2))
     fail = options.get('test_fail_step')
+    irreversible = options.get('test_irreversible_step')
     resources = plan.get('resources') or [{'type': 'OS::Cinder::Volume',
                                            'id': 'none'}]
 
     def step(name: str, i: int) -> RecordStep:
         res = resources[i % len(resources)]
         return RecordStep(name, {'type': res['type'], 'id': res['id']},
-                          seconds, fail=(name == fail))
+                          seconds, fail=(name == fail),
+                          irreversible=(name == irreversible))
 
     names = ['step-1', 'step-2a', 'step-2b'] + [
         'step-%d' % i for i in range(3, count)]

@@ -185,6 +185,46 @@ def test_cancel_mid_flow_reverts_the_finished_steps(cloud):
     assert shown['finished_at'] is not None
 
 
+def test_cancel_is_refused_past_the_point_of_no_return(cloud):
+    """Like a failover once it promoted a replica: from the irreversible
+    step on, a cancel is a 409 naming the reason, and the operation runs
+    to its end with nothing undone."""
+    plan_id = cloud.make_plan(steps=6, seconds=0.5,
+                              irreversible_step='step-3')
+    cloud.start_engine('engine-a')
+    op_id = cloud.start_action(plan_id)
+    cloud.wait_for(lambda: 'step-3' in _counts(cloud.effects(op_id),
+                                               'exec'), 60,
+                   'the irreversible step started')
+
+    resp = cloud.api.post('/v1/operations/%s/cancel' % op_id,
+                          expect_errors=True)
+    assert resp.status_int == 409, resp.text
+    assert 'step step-3 has begun' in resp.json['errors'][0]['detail']
+
+    op = cloud.wait_final(op_id, timeout=60)
+    assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
+    assert not _counts(cloud.effects(op_id), 'undo')
+
+
+def test_cancel_before_the_point_of_no_return_stops_there(cloud):
+    """A cancel that came first wins: the irreversible step does not
+    mark the operation, the flow stops and reverts."""
+    plan_id = cloud.make_plan(steps=6, seconds=1.0,
+                              irreversible_step='step-3')
+    cloud.start_engine('engine-a')
+    op_id = cloud.start_action(plan_id)
+    cloud.wait_for(lambda: 'step-1' in cloud.done_steps(op_id), 60,
+                   'step-1 done')
+    resp = cloud.api.post('/v1/operations/%s/cancel' % op_id)
+    assert resp.status_int == 202
+
+    op = cloud.wait_final(op_id, timeout=60)
+    assert op.status == states.OP_CANCELLED, (op.error, cloud.logs())
+    assert 'step-3' not in _counts(cloud.effects(op_id), 'do')
+    assert not (op.result or {}).get('irreversible')
+
+
 @pytest.mark.parametrize('jobboard', [True, False],
                          ids=['jobboard', 'no-jobboard'])
 def test_operation_cast_while_no_engine_runs_is_not_lost(cloud, jobboard):

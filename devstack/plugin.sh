@@ -203,7 +203,8 @@ if is_service_enabled drs-api drs-engine drs-dashboard; then
         # clean.sh has run unstack.sh first.
         echo_summary "Cleaning drs"
         cleanup_drs
-        if _drs_dashboard_enabled; then
+        # Also when drs-dashboard was disabled since it was installed.
+        if [[ -n "$HORIZON_DIR" && -d "$(_drs_horizon_enabled_dir)" ]]; then
             cleanup_drs_dashboard
         fi
     fi

@@ -235,6 +235,27 @@ print(json.dumps({
 '''
 
 
+# drs-api as uWSGI loads it: drs.wsgi.api with the file of its uWSGI env.
+_SERVE_API = '''\
+import json
+import os
+import sys
+
+import webtest
+
+os.environ['OS_DRS_CONFIG_FILES'] = sys.argv[1]
+from drs.wsgi import api  # noqa: E402
+
+app = webtest.TestApp(api.application)
+answers = {}
+for path in ('/', '/healthcheck'):
+    response = app.get(path, expect_errors=True)
+    answers[path] = {'status': response.status_int,
+                     'body': response.text}
+print(json.dumps(answers))
+'''
+
+
 def _harness() -> str:
     lines = [
         '_ds_record() {',
@@ -485,6 +506,28 @@ def test_drs_loads_the_conf_and_can_create_trusts(cycle):
     assert loaded['workers'] == 1
 
 
+def test_the_api_starts_from_the_conf(cycle):
+    ds = cycle.ds
+    uwsgi = ds.ini(cycle.stacked_file(
+        ds.conf_dir / 'drs-api-uwsgi.ini'))['uwsgi']
+    name, _, conf = uwsgi['env'].partition('=')
+    assert name == 'OS_DRS_CONFIG_FILES' and conf == str(ds.conf)
+    result = subprocess.run(
+        [sys.executable, '-c', _SERVE_API,
+         str(cycle.stacked_file(pathlib.Path(conf)))],
+        capture_output=True, text=True, timeout=120, cwd=ds.tmp,
+        env={**os.environ, 'HOME': str(ds.tmp)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    answers = json.loads(result.stdout.splitlines()[-1])
+    assert answers['/healthcheck']['status'] == 200
+    # What wait_for_service asks for: the version document, whose links
+    # are under the catalog URL.
+    root = answers['/']
+    assert root['status'] == 200, root
+    [version] = json.loads(root['body'])['versions']
+    assert version['links'][0]['href'] == 'http://192.0.2.10/dr/v1'
+
+
 def test_extra_syncs_the_database_and_starts_the_services(cycle):
     ds, result = cycle.ds, cycle.stack_result
     assert ds.called('recreate_database') == [['drs']]
@@ -573,3 +616,26 @@ def test_nothing_runs_when_drs_is_disabled(tmp_path):
         'is_keystone_enabled', 'get_python_exec_prefix'}
     assert not acted, acted
     assert not ds.conf_dir.exists()
+
+
+def test_dashboard_without_enabled_files_warns(tmp_path):
+    ds = Devstack(tmp_path, 'key,rabbit,horizon,drs-dashboard',
+                  with_dashboard_files=False)
+    result = ds.run('stack', ('install',))
+    assert ds.called('setup_develop') == [[str(ds.drs_dir)]]
+    [warning] = ds.called('warn')
+    assert 'no enabled files' in warning[1]
+    assert '[WARNING]' in result.stdout
+    assert sorted(p.name for p in ds.enabled.iterdir()) == [
+        '_1000_project.py']
+    ds.run('clean')
+    assert (ds.enabled / '_1000_project.py').exists()
+
+
+def test_clean_removes_the_dashboard_files_once_disabled(tmp_path):
+    ds = Devstack(tmp_path, 'key,rabbit,horizon,drs-dashboard')
+    ds.run('stack', ('install',))
+    assert (ds.enabled / '_9020_dr_plans_panel.py').exists()
+    ds.run('clean', ENABLED_SERVICES='key,rabbit,horizon')
+    assert sorted(p.name for p in ds.enabled.iterdir()) == [
+        '_1000_project.py']

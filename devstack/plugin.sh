@@ -77,6 +77,11 @@ function configure_drs {
     # no trust and drs can protect nothing.
     configure_keystone_authtoken_middleware "$DRS_CONF" "$DRS_SERVICE_USER" \
         service_auth
+    # drs also reaches the other site's Keystone: a CA file that devstack
+    # did not make (no tls-proxy) would fail every https request there.
+    if [[ ! -f "$SSL_BUNDLE_FILE" ]]; then
+        inidelete "$DRS_CONF" service_auth cafile
+    fi
 
     # drs-api under uWSGI; the web server proxies /dr to its socket.
     write_uwsgi_config "$DRS_UWSGI_CONF" "$DRS_UWSGI" "/dr" "" "drs-api"

@@ -51,6 +51,7 @@ DEVSTACK_FUNCTIONS = {
     'get_or_create_service': 'functions-common',
     'get_python_exec_prefix': 'inc/python',
     'get_transport_url': 'lib/rpc_backend',
+    'inidelete': 'inc/ini-config',
     'iniset': 'inc/ini-config',
     'is_keystone_enabled': 'lib/keystone',
     'is_service_enabled': 'functions-common',
@@ -74,7 +75,17 @@ PHASES = ('pre-install', 'install', 'post-config', 'extra', 'test-config')
 _EFFECTS = r'''
 _ds_impl_iniset() {
     [[ "$1" == "-sudo" ]] && shift
-    "$DS_PYTHON" -S -E "$DS_INI_HELPER" "$@"
+    [[ -z "$2" || -z "$3" ]] && return 0
+    # devstack's iniset passes the value through an unquoted echo.
+    local value
+    # shellcheck disable=SC2086
+    value=$(echo $4)
+    "$DS_PYTHON" -S -E "$DS_INI_HELPER" "$1" "$2" "$3" "$value"
+}
+_ds_impl_inidelete() {
+    [[ "$1" == "-sudo" ]] && shift
+    [[ -z "$2" || -z "$3" ]] && return 0
+    "$DS_PYTHON" -S -E "$DS_INI_HELPER" --delete "$1" "$2" "$3"
 }
 _ds_impl_is_service_enabled() {
     local service
@@ -169,19 +180,28 @@ _ds_impl_sudo() { "$@"; }
 '''
 
 _INI_HELPER = '''\
-"""iniset FILE SECTION OPTION [VALUE], as devstack's inc/ini-config."""
+"""iniset FILE SECTION OPTION [VALUE] or inidelete (--delete FILE SECTION
+OPTION), as devstack's inc/ini-config."""
 import configparser
 import sys
 
-path, section, option = sys.argv[1:4]
-value = sys.argv[4] if len(sys.argv) > 4 else ''
+args = sys.argv[1:]
+delete = args[0] == '--delete'
+if delete:
+    args = args[1:]
+path, section, option = args[:3]
+value = args[3] if len(args) > 3 else ''
 parser = configparser.RawConfigParser(default_section='\\x00',
                                       interpolation=None, strict=False)
 parser.optionxform = str
 parser.read(path)
-if not parser.has_section(section):
-    parser.add_section(section)
-parser.set(section, option, value)
+if delete:
+    if parser.has_section(section):
+        parser.remove_option(section, option)
+else:
+    if not parser.has_section(section):
+        parser.add_section(section)
+    parser.set(section, option, value)
 with open(path, 'w') as f:
     parser.write(f)
 '''
@@ -368,7 +388,7 @@ class Devstack:
                 phase or ''))
         result = subprocess.run(
             ['bash', '-c', '\n'.join(script)], env={**self.env, **env},
-            capture_output=True, text=True, timeout=120)
+            cwd=self.tmp, capture_output=True, text=True, timeout=120)
         if check:
             assert result.returncode == 0, result.stderr[-4000:]
         return result
@@ -474,6 +494,9 @@ def test_drs_conf_has_what_drs_needs(cycle):
         assert conf[section]['username'] == 'drs'
         assert conf[section]['password'] == 'service-secret'
         assert conf[section]['project_name'] == 'service'
+    # No tls-proxy: no CA bundle, so drs verifies with the system's CAs
+    # (the other site's Keystone is not devstack's).
+    assert not conf.has_option('service_auth', 'cafile')
     assert conf['engine']['workers'] == '1'
     # Under uWSGI the API's own port means nothing.
     assert not conf.has_option('api', 'port')
@@ -639,3 +662,14 @@ def test_clean_removes_the_dashboard_files_once_disabled(tmp_path):
     ds.run('clean', ENABLED_SERVICES='key,rabbit,horizon')
     assert sorted(p.name for p in ds.enabled.iterdir()) == [
         '_1000_project.py']
+
+
+def test_service_auth_keeps_devstack_ca_bundle_with_tls(tmp_path):
+    ds = Devstack(tmp_path, 'key,rabbit,tls-proxy')
+    bundle = tmp_path / 'ca-bundle.pem'
+    bundle.write_text('-----BEGIN CERTIFICATE-----\n')
+    ds.run('stack', ('post-config',), SSL_BUNDLE_FILE=str(bundle),
+           SERVICE_PROTOCOL='https')
+    conf = ds.ini(ds.conf)
+    assert conf['service_auth']['cafile'] == str(bundle)
+    assert conf['keystone_authtoken']['cafile'] == str(bundle)

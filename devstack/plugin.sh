@@ -74,9 +74,15 @@ function configure_drs {
     configure_keystone_authtoken_middleware "$DRS_CONF" "$DRS_SERVICE_USER"
     # drs's own credentials ([service_auth], keystoneauth options): the
     # trustee of the Keystone trust of every plan. Without them plans get
-    # no trust and drs can protect nothing.
-    configure_keystone_authtoken_middleware "$DRS_CONF" "$DRS_SERVICE_USER" \
-        service_auth
+    # no trust and drs can protect nothing. devstack's keystoneauth helper
+    # where it has one; else its auth_token helper, which writes the same
+    # options into the section it is given.
+    if function_exists configure_keystoneauth; then
+        configure_keystoneauth "$DRS_CONF" "$DRS_SERVICE_USER" service_auth
+    else
+        configure_keystone_authtoken_middleware "$DRS_CONF" \
+            "$DRS_SERVICE_USER" service_auth
+    fi
     # drs also reaches the other site's Keystone: a CA file that devstack
     # did not make (no tls-proxy) would fail every https request there.
     if [[ ! -f "$SSL_BUNDLE_FILE" ]]; then

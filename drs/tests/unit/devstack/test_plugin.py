@@ -46,6 +46,7 @@ DEVSTACK_FUNCTIONS = {
     'define_plugin': 'functions-common',
     'die': 'functions-common',
     'echo_summary': 'functions (stack.sh replaces it)',
+    'function_exists': 'functions',
     'enable_service': 'functions-common',
     'get_or_create_endpoint': 'functions-common',
     'get_or_create_service': 'functions-common',
@@ -65,6 +66,12 @@ DEVSTACK_FUNCTIONS = {
     'wait_for_service': 'functions',
     'warn': 'functions-common',
     'write_uwsgi_config': 'lib/apache',
+}
+# Called only where devstack defines them (function_exists).
+OPTIONAL_FUNCTIONS = {
+    'configure_keystoneauth': 'lib/keystone (devstack versions that have '
+                              'it; configure_keystoneauth FILE USER '
+                              'SECTION)',
 }
 # System commands stood in for: not devstack's, they touch the machine.
 SYSTEM_STANDINS = {'sudo': 'runs its command without privileges'}
@@ -96,6 +103,20 @@ _ds_impl_is_service_enabled() {
         fi
     done
     return 1
+}
+_ds_impl_function_exists() { declare -f -F "$1" >/dev/null; }
+_ds_impl_configure_keystoneauth() {
+    local conf=$1 user=$2 section=$3
+    _ds_impl_iniset "$conf" "$section" auth_type password
+    _ds_impl_iniset "$conf" "$section" auth_url "$KEYSTONE_SERVICE_URI"
+    _ds_impl_iniset "$conf" "$section" username "$user"
+    _ds_impl_iniset "$conf" "$section" password "$SERVICE_PASSWORD"
+    _ds_impl_iniset "$conf" "$section" user_domain_name \
+        "$SERVICE_DOMAIN_NAME"
+    _ds_impl_iniset "$conf" "$section" project_name "$SERVICE_PROJECT_NAME"
+    _ds_impl_iniset "$conf" "$section" project_domain_name \
+        "$SERVICE_DOMAIN_NAME"
+    _ds_impl_iniset "$conf" "$section" cafile "$SSL_BUNDLE_FILE"
 }
 _ds_impl_is_keystone_enabled() {
     [[ ,${ENABLED_SERVICES}, =~ ,key, ]]
@@ -276,7 +297,7 @@ print(json.dumps(answers))
 '''
 
 
-def _harness() -> str:
+def _harness(optional=()) -> str:
     lines = [
         '_ds_record() {',
         '    local IFS=$\'\\t\'',
@@ -289,7 +310,9 @@ def _harness() -> str:
         '}',
         _EFFECTS,
     ]
-    for name in sorted(DEVSTACK_FUNCTIONS) + sorted(SYSTEM_STANDINS):
+    names = sorted(DEVSTACK_FUNCTIONS) + sorted(optional) + sorted(
+        SYSTEM_STANDINS)
+    for name in names:
         lines.append(
             'function %(n)s {\n'
             '    _ds_record %(n)s "$@"\n'
@@ -304,7 +327,7 @@ class Devstack:
     """A pretend devstack host in a temporary directory."""
 
     def __init__(self, tmp: pathlib.Path, services: str,
-                 with_dashboard_files: bool = True):
+                 with_dashboard_files: bool = True, optional=()):
         self.tmp = tmp
         self.root = tmp / 'root'          # what the plugin may change
         self.dest = self.root / 'opt' / 'stack'
@@ -333,7 +356,8 @@ class Devstack:
         uwsgi = bin_dir / 'uwsgi'
         uwsgi.write_text('#!/bin/sh\nexit 1\n')
         uwsgi.chmod(0o755)
-        (tmp / 'harness.sh').write_text(_harness())
+        assert set(optional) <= set(OPTIONAL_FUNCTIONS)
+        (tmp / 'harness.sh').write_text(_harness(optional))
         (tmp / 'ini_helper.py').write_text(_INI_HELPER)
         self.env = {
             'PATH': '%s:%s' % (bin_dir, os.environ.get('PATH', '')),
@@ -673,3 +697,18 @@ def test_service_auth_keeps_devstack_ca_bundle_with_tls(tmp_path):
     conf = ds.ini(ds.conf)
     assert conf['service_auth']['cafile'] == str(bundle)
     assert conf['keystone_authtoken']['cafile'] == str(bundle)
+
+
+def test_service_auth_uses_devstack_keystoneauth_helper_if_any(tmp_path):
+    ds = Devstack(tmp_path, 'key,rabbit',
+                  optional=('configure_keystoneauth',))
+    ds.run('stack', ('post-config',))
+    assert ds.called('configure_keystoneauth') == [
+        [str(ds.conf), 'drs', 'service_auth']]
+    # The auth_token helper is left to [keystone_authtoken].
+    assert ds.called('configure_keystone_authtoken_middleware') == [
+        [str(ds.conf), 'drs']]
+    conf = ds.ini(ds.conf)
+    assert conf['service_auth']['auth_type'] == 'password'
+    assert conf['service_auth']['username'] == 'drs'
+    assert not conf.has_option('service_auth', 'cafile')

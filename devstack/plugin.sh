@@ -89,18 +89,22 @@ function configure_drs {
         inidelete "$DRS_CONF" service_auth cafile
     fi
 
-    # drs-api under uWSGI; the web server proxies /dr to its socket.
-    write_uwsgi_config "$DRS_UWSGI_CONF" "$DRS_UWSGI" "/dr" "" "drs-api"
-    # The API's configuration file, read by drs.wsgi.api (set in uWSGI's
-    # own configuration, not in the systemd unit).
-    iniset "$DRS_UWSGI_CONF" uwsgi env "OS_DRS_CONFIG_FILES=$DRS_CONF"
+    if is_service_enabled drs-api; then
+        # drs-api under uWSGI; the web server proxies /dr to its socket.
+        write_uwsgi_config "$DRS_UWSGI_CONF" "$DRS_UWSGI" "/dr" "" "drs-api"
+        # The API's configuration file, read by drs.wsgi.api (set in
+        # uWSGI's own configuration, not in the systemd unit).
+        iniset "$DRS_UWSGI_CONF" uwsgi env "OS_DRS_CONFIG_FILES=$DRS_CONF"
+    fi
 }
 
 # create_drs_accounts - drs's service user, the dr service and its endpoint
 function create_drs_accounts {
     create_service_user "$DRS_SERVICE_USER" "admin"
-    get_or_create_service "drs" "dr" "Disaster Recovery Service"
-    get_or_create_endpoint "dr" "$REGION_NAME" "$(drs_service_url)"
+    if is_service_enabled drs-api; then
+        get_or_create_service "drs" "dr" "Disaster Recovery Service"
+        get_or_create_endpoint "dr" "$REGION_NAME" "$(drs_service_url)"
+    fi
 }
 
 # init_drs - (re)create the database and its schema

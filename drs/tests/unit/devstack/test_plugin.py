@@ -80,6 +80,39 @@ PHASES = ('pre-install', 'install', 'post-config', 'extra', 'test-config')
 
 # What the recorders do besides recording, as devstack's functions do.
 _EFFECTS = r'''
+_ds_ini_edit() {
+    # _ds_ini_edit set|delete FILE SECTION OPTION [VALUE]: what devstack's
+    # iniset and inidelete do to an INI file (a missing file is created,
+    # in an existing directory only).
+    local action=$1 file=$2 section=$3 option=$4 value=$5
+    local lines=() out=() line here=0 seen=0 done=0
+    [[ -f "$file" ]] && mapfile -t lines <"$file"
+    for line in "${lines[@]}"; do
+        if [[ "$line" =~ ^\[(.*)\][[:space:]]*$ ]]; then
+            if ((here && !done)) && [[ $action == set ]]; then
+                out+=("$option = $value")
+                done=1
+            fi
+            here=0
+            if [[ "${BASH_REMATCH[1]}" == "$section" ]]; then
+                here=1
+                seen=1
+            fi
+        elif ((here)) && [[ "$line" =~ ^"$option"[[:space:]]*= ]]; then
+            if [[ $action == set ]] && ((!done)); then
+                out+=("$option = $value")
+                done=1
+            fi
+            continue
+        fi
+        out+=("$line")
+    done
+    if [[ $action == set ]] && ((!done)); then
+        ((seen)) || out+=("" "[$section]")
+        out+=("$option = $value")
+    fi
+    printf '%s\n' "${out[@]}" >"$file"
+}
 _ds_impl_iniset() {
     [[ "$1" == "-sudo" ]] && shift
     [[ -z "$2" || -z "$3" ]] && return 0
@@ -87,12 +120,13 @@ _ds_impl_iniset() {
     local value
     # shellcheck disable=SC2086
     value=$(echo $4)
-    "$DS_PYTHON" -S -E "$DS_INI_HELPER" "$1" "$2" "$3" "$value"
+    _ds_ini_edit set "$1" "$2" "$3" "$value"
 }
 _ds_impl_inidelete() {
     [[ "$1" == "-sudo" ]] && shift
     [[ -z "$2" || -z "$3" ]] && return 0
-    "$DS_PYTHON" -S -E "$DS_INI_HELPER" --delete "$1" "$2" "$3"
+    [[ -f "$1" ]] || return 0
+    _ds_ini_edit delete "$1" "$2" "$3"
 }
 _ds_impl_is_service_enabled() {
     local service
@@ -198,33 +232,6 @@ _ds_impl_remove_uwsgi_config() { rm -rf "$1"; }
 _ds_impl_get_or_create_service() { echo "service-id-of-$2"; }
 _ds_impl_get_or_create_endpoint() { echo "endpoint-id-of-$1"; }
 _ds_impl_sudo() { "$@"; }
-'''
-
-_INI_HELPER = '''\
-"""iniset FILE SECTION OPTION [VALUE] or inidelete (--delete FILE SECTION
-OPTION), as devstack's inc/ini-config."""
-import configparser
-import sys
-
-args = sys.argv[1:]
-delete = args[0] == '--delete'
-if delete:
-    args = args[1:]
-path, section, option = args[:3]
-value = args[3] if len(args) > 3 else ''
-parser = configparser.RawConfigParser(default_section='\\x00',
-                                      interpolation=None, strict=False)
-parser.optionxform = str
-parser.read(path)
-if delete:
-    if parser.has_section(section):
-        parser.remove_option(section, option)
-else:
-    if not parser.has_section(section):
-        parser.add_section(section)
-    parser.set(section, option, value)
-with open(path, 'w') as f:
-    parser.write(f)
 '''
 
 # Loads the drs.conf written through drs's own configuration code.
@@ -358,14 +365,11 @@ class Devstack:
         uwsgi.chmod(0o755)
         assert set(optional) <= set(OPTIONAL_FUNCTIONS)
         (tmp / 'harness.sh').write_text(_harness(optional))
-        (tmp / 'ini_helper.py').write_text(_INI_HELPER)
         self.env = {
             'PATH': '%s:%s' % (bin_dir, os.environ.get('PATH', '')),
             'HOME': str(tmp),
             'DS_CALLS': str(self.calls_file),
-            'DS_PYTHON': sys.executable,
             'DS_PYTHON_BIN': os.path.dirname(sys.executable),
-            'DS_INI_HELPER': str(tmp / 'ini_helper.py'),
             'DS_DB_DIR': str(self.db_dir),
             # devstack's globals (stackrc, lib/*) the plugin reads
             'DEST': str(self.dest),
@@ -712,3 +716,14 @@ def test_service_auth_uses_devstack_keystoneauth_helper_if_any(tmp_path):
     assert conf['service_auth']['auth_type'] == 'password'
     assert conf['service_auth']['username'] == 'drs'
     assert not conf.has_option('service_auth', 'cafile')
+
+
+def test_an_engine_only_node_configures_no_api(tmp_path):
+    ds = Devstack(tmp_path, 'key,rabbit')
+    ds.run('stack', ('post-config',), DISABLED_SERVICES='drs-api')
+    assert ds.called('create_service_user') == [['drs', 'admin']]
+    for name in ('write_uwsgi_config', 'get_or_create_service',
+                 'get_or_create_endpoint'):
+        assert not ds.called(name), name
+    assert sorted(p.name for p in ds.conf_dir.iterdir()) == ['drs.conf']
+    assert not any(ds.sites.iterdir())

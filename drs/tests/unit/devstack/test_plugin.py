@@ -245,8 +245,8 @@ from oslo_config import cfg
 import oslo_messaging
 
 from drs.api import trusts
+from drs.common import identity
 from drs.common import service
-from drs.drivers import clients
 
 service.prepare_service(['--config-file', sys.argv[1]])
 CONF = cfg.CONF
@@ -257,8 +257,8 @@ def v3(auth):
     return auth.create_plugin(None, (3, 0), auth.auth_url)
 
 
-own = v3(clients.service_session().auth)
-trusted = v3(clients.trust_session({'auth_url': None}, 'a-trust-id').auth)
+own = v3(identity.service_session().auth)
+trusted = v3(identity.trust_session({'auth_url': None}, 'a-trust-id').auth)
 authtoken = loading.load_auth_from_conf_options(CONF, 'keystone_authtoken')
 transport = oslo_messaging.TransportURL.parse(CONF)
 print(json.dumps({

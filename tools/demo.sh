@@ -44,12 +44,17 @@ ensure_venv
 
 TESTCLOUD=$DRS_TOP/tools/testcloud/testcloud
 say "bringing up the two-site test cloud (first run: installs OpenStack, some minutes)"
-# Each phase as it ends (the table of the 33 services is left out; see
-# testcloud status).
-PYTHONUNBUFFERED=1 "$TESTCLOUD" up | awk '
-    /^SERVICE +SITE/ { table = 1; next }
-    /^up took|^cloud.json|^clouds.yaml/ { table = 0 }
-    !table { print; fflush() }'
+# Its progress as it goes: on a terminal each phase's live line (and the
+# table of what runs where); elsewhere a line per phase as it ends, the
+# 33-line table left out (testcloud status prints it).
+if [ -t 1 ]; then
+    "$TESTCLOUD" up
+else
+    PYTHONUNBUFFERED=1 "$TESTCLOUD" up | awk '
+        /^SERVICE +SITE/ { table = 1; next }
+        /^up took|^cloud.json|^clouds.yaml/ { table = 0 }
+        !table { print; fflush() }'
+fi
 CLOUD_JSON=${DRS_TESTCLOUD_DIR:-$DRS_TOP/.testcloud}/cloud.json
 
 DEMO=$DRS_TOP/.drs-demo

@@ -16,6 +16,7 @@ import subprocess
 import pytest
 import yaml
 
+from drs.tests.functional.cli import conftest as cli_conftest
 from drs.tests import local_keystone
 from drs.tests import procutils
 
@@ -77,10 +78,12 @@ def _shell(state_dir, script, extra_env=None):
         'OS_PROJECT_DOMAIN_NAME': 'Default',
     })
     env.update(extra_env or {})
-    return subprocess.run(
+    result = subprocess.run(
         ['bash', '-c', 'set -e; eval "$(%s env)"; %s' % (TESTCLOUD, script)],
         env=env, capture_output=True, text=True, timeout=120,
         stdin=subprocess.DEVNULL)
+    cli_conftest.record(script, result.stdout + '\n' + result.stderr)
+    return result
 
 
 def test_env_exports_only_the_clouds_yaml_and_its_cloud(state_dir):

@@ -22,6 +22,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from drs.tests.functional.cli import conftest as cli_conftest
 from drs.tests import procutils
 
 pytestmark = pytest.mark.skipif(shutil.which('tmux') is None,
@@ -115,6 +116,8 @@ def test_wait_progress_redraws_in_place(cli, cli_sites, tmp_path, width):
         return bool(re.match(r'protect [0-9a-f]{8}: (pending|running)',
                              line))
 
+    for screen in screens:
+        cli_conftest.record('tmux pane', '\n'.join(screen))
     progress = [s for s in screens[:-1] if any(map(is_progress, s))]
     assert len(progress) >= 3, screens[-8:]  # seen running, redrawn
     for screen in screens:

@@ -72,7 +72,8 @@ class HTTPClient:
             if not endpoint:
                 raise exceptions.EndpointNotFound(
                     'no "%s" endpoint in the service catalog; is drs '
-                    'registered in Keystone (or set --os-dr-endpoint)?'
+                    'registered in Keystone? Otherwise give its URL with '
+                    '--os-dr-endpoint-override (or OS_DR_ENDPOINT_OVERRIDE)'
                     % self.adapter.service_type)
             endpoint = endpoint.rstrip('/')
             if endpoint.endswith('/v1'):

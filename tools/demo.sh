@@ -21,8 +21,22 @@
 # Site A's services are restarted, the workload removed and drs stopped
 # at the end, whatever happened. drs's files live in .drs-demo/.
 # DRS_DEMO_KEEP=1 keeps the workload for a look around.
+#
+#   tools/demo.sh --serve   only the set-up: the test cloud, then drs on
+#                           127.0.0.1:${DRS_PORT:-9779} with a generated
+#                           configuration (.drs-demo/drs.conf) and the two
+#                           sites registered, in the foreground until
+#                           Ctrl-C, for the openstack dr CLI (README's
+#                           walk-through).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+
+SERVE=0
+case "${1:-}" in
+    --serve) SERVE=1 ;;
+    "") ;;
+    *) echo "usage: $0 [--serve]" >&2; exit 2 ;;
+esac
 
 T0=$(date +%s)
 ensure_services
@@ -31,7 +45,17 @@ ensure_venv
 TESTCLOUD=$DRS_TOP/tools/testcloud/testcloud
 TESTCLOUD_DRIVERS=$DRS_TOP/tools/testcloud/drivers
 say "bringing up the two-site test cloud (first run: installs OpenStack, some minutes)"
-"$TESTCLOUD" up | tail -n 4
+# Its progress as it goes: on a terminal each phase's live line (and the
+# table of what runs where); elsewhere a line per phase as it ends, the
+# 33-line table left out (testcloud status prints it).
+if [ -t 1 ]; then
+    "$TESTCLOUD" up
+else
+    PYTHONUNBUFFERED=1 "$TESTCLOUD" up | awk '
+        /^SERVICE +SITE/ { table = 1; next }
+        /^up took|^cloud.json|^clouds.yaml/ { table = 0 }
+        !table { print; fflush() }'
+fi
 CLOUD_JSON=${DRS_TESTCLOUD_DIR:-$DRS_TOP/.testcloud}/cloud.json
 
 DEMO=$DRS_TOP/.drs-demo
@@ -47,7 +71,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-DRS_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if [ $SERVE = 1 ]; then
+    DRS_PORT=${DRS_PORT:-9779}
+else
+    DRS_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+fi
 "$PY" - "$CLOUD_JSON" "$DEMO" "$DRS_PORT" > "$DEMO/drs.conf" <<'PYCONF'
 import json, sys
 cloud = json.load(open(sys.argv[1]))
@@ -64,7 +92,10 @@ project_name = {drs['project']}
 user_domain_name = Default
 project_domain_name = Default
 """
-print(f"""[DEFAULT]
+print(f"""# drs-all-in-one against the two-site test cloud, written by
+# tools/demo.sh from {sys.argv[1]}.
+# Every option, with its help: tox -e genconfig (etc/drs/drs.conf.sample).
+[DEFAULT]
 log_file = {demo}/drs.log
 transport_url = fake://
 [api]
@@ -86,9 +117,12 @@ pool_dirs = {pools}
 [recovery]
 server_active_timeout = 180
 resource_timeout = 120
+# Tokens of the API's callers are checked by this Keystone.
 [keystone_authtoken]
 www_authenticate_uri = {ks}
 {auth}interface = public
+# drs's own user: each plan gets a Keystone trust to it, which the engine
+# acts through (without it, plans cannot be protected).
 [service_auth]
 {auth}""")
 PYCONF
@@ -102,6 +136,32 @@ PYTHONPATH="$TESTCLOUD_DRIVERS${PYTHONPATH:+:$PYTHONPATH}" \
     > "$DEMO/stdout.log" 2>&1 &
 DRS_PID=$!
 wait_port "$DRS_PORT" 60
+
+if [ $SERVE = 1 ]; then
+    export OS_CLIENT_CONFIG_FILE=$(dirname "$CLOUD_JSON")/clouds.yaml
+    OSC=("$DRS_VENV/bin/openstack" --os-cloud testcloud-a-admin
+         --os-dr-endpoint-override "$DRS")
+    cloud() {  # cloud KEY... : a value of cloud.json
+        "$PY" -c 'import functools, json, sys; print(functools.reduce(lambda d, k: d[k], sys.argv[2:], json.load(open(sys.argv[1]))))' "$CLOUD_JSON" "$@"
+    }
+    for site in a b; do
+        "${OSC[@]}" dr site show "site-$site" >/dev/null 2>&1 \
+            || "${OSC[@]}" dr site create "site-$site" \
+                --region "$(cloud sites $site region)" \
+                --auth-url "$(cloud keystone url)" -f value -c id >/dev/null
+    done
+    say "drs-all-in-one serves $DRS (.drs-demo/drs.conf, log .drs-demo/drs.log), sites site-a and site-b registered; Ctrl-C stops it"
+    cat <<MSG
+In another shell:
+  . $DRS_VENV/bin/activate
+  eval "\$(tools/testcloud/testcloud env)"
+  export OS_DR_ENDPOINT_OVERRIDE=$DRS
+  openstack --os-cloud testcloud-a-tenant1-member dr site list
+MSG
+    wait "$DRS_PID" || true
+    DRS_PID=
+    exit 0
+fi
 
 rc=0
 "$PY" "$DRS_TOP/tools/demo_recover.py" "$CLOUD_JSON" "$DRS" "$TESTCLOUD" || rc=$?

@@ -28,11 +28,12 @@ def make_client(instance: Any) -> Any:
 
     requested = instance._api_version[API_NAME]
     LOG.debug('Instantiating the drs client (API version %s)', requested)
-    # OS_DR_ENDPOINT_OVERRIDE, or dr_endpoint_override in clouds.yaml.
+    # --os-dr-endpoint-override (or OS_DR_ENDPOINT_OVERRIDE, also with
+    # OS_CLOUD set), else dr_endpoint_override in clouds.yaml.
     config = instance.get_configuration()
     return client.Client(
         session=instance.session,
-        endpoint_override=config.get('dr_endpoint_override'),
+        endpoint_override=config.get('dr_endpoint_override') or None,
         region_name=instance.region_name,
         interface=instance.interface,
         api_version='latest' if requested == '1' else requested,
@@ -50,6 +51,17 @@ def build_option_parser(parser: argparse.ArgumentParser
         help='drs API version: 1 (the newest 1.N both sides support) or '
              '1.N (Env: OS_DR_API_VERSION, default: %s)'
              % DEFAULT_API_VERSION)
+    # openstacksdk reads OS_* variables only when no cloud is named
+    # (OS_CLOUD / --os-cloud picks a clouds.yaml entry and ignores them),
+    # so the variable is the default of an option: the option's value
+    # goes into the cloud's configuration as dr_endpoint_override.
+    parser.add_argument(
+        '--os-dr-endpoint-override',
+        metavar='<url>',
+        default=utils.env('OS_DR_ENDPOINT_OVERRIDE'),
+        help='URL of the drs API, instead of the service catalog\'s "dr" '
+             'endpoint (Env: OS_DR_ENDPOINT_OVERRIDE; clouds.yaml: '
+             'dr_endpoint_override)')
     return parser
 
 

@@ -23,12 +23,19 @@ class OperationManager(base.Manager):
     key = 'operation'
 
     def find(self, name_or_id: str) -> dict:
+        """The operation with this id, or the only one whose id starts
+        with it (the 8 characters progress lines show)."""
         # Operations have no name.
+        if base.is_id_prefix(name_or_id):
+            return self.find_prefix(name_or_id)
         try:
             return self.get(name_or_id)
         except exceptions.ApiNotFound:
-            raise exceptions.NotFound('no operation with id %r exists'
-                                      % name_or_id)
+            raise self._not_found(name_or_id)
+
+    def _not_found(self, ref: str) -> exceptions.NotFound:
+        return exceptions.NotFound('no operation with an id of %r exists'
+                                   % ref)
 
     def events(self, operation_id: str) -> list[dict]:
         return self.http.get(self._path(operation_id, 'events'))['events']

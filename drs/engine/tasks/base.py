@@ -61,7 +61,8 @@ def safe_message(error: Any) -> str:
     """A failure or exception as a message fit for events and logs."""
     if isinstance(error, tf_failure.Failure):
         names = error.to_dict(include_args=False).get('exc_type_names')
-        text = '%s: %s' % (names[0] if names else 'Error',
+        # The class name, never its module path: users read this.
+        text = '%s: %s' % (names[0].rsplit('.', 1)[-1] if names else 'Error',
                            error.exception_str)
     elif isinstance(error, BaseException):
         text = '%s: %s' % (type(error).__name__, error)

@@ -110,10 +110,12 @@ def workload_fixture(**kwargs):
 
 
 @contextlib.contextmanager
-def room_for_one_more(cloud, kind='server'):
+def quota_room(cloud, room, kind='server'):
     """B's quota for tenant1 of servers (or volumes) set to what it uses
-    plus one, restored after: an operation needing two fails, a
-    preflight reports the shortfall."""
+    plus ``room``, restored after. With no room, every create is refused
+    by the API's quota check (deterministic); with room for one, two
+    creates in parallel may both pass the API and one fail later at
+    Nova's conductor recheck (the server goes ERROR)."""
     client, quota_name, used_name = {
         'server': (cloud.nova, 'instances', 'totalInstancesUsed'),
         'volume': (cloud.cinder, 'volumes', 'totalVolumesUsed')}[kind]
@@ -121,11 +123,17 @@ def room_for_one_more(cloud, kind='server'):
     project = cloud.project_id('tenant1')
     quota = getattr(admin_b.quotas.get(project), quota_name)
     used = {a.name: a.value for a in client(USER, 'b').limits.get().absolute}
-    admin_b.quotas.update(project, **{quota_name: used[used_name] + 1})
+    admin_b.quotas.update(project, **{quota_name: used[used_name] + room})
     try:
         yield
     finally:
         admin_b.quotas.update(project, **{quota_name: quota})
+
+
+def room_for_one_more(cloud, kind='server'):
+    """``quota_room(cloud, 1, kind)``: an operation needing two fails, a
+    preflight reports the shortfall."""
+    return quota_room(cloud, 1, kind)
 
 
 def stop_drs(service):

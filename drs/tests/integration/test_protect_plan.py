@@ -250,6 +250,17 @@ def test_paused_replication_degrades_then_recovers(cloud, drs, workload,
     target = 12
     drs.request('PATCH', '/v1/plans/%s' % plan['id'], USER,
                 body={'plan': {'rpo_seconds': target}}, expect=200)
+    try:
+        _degrade_and_recover(cloud, drs, plan, target)
+    finally:
+        # The shared plan as the next tests expect it, even after a
+        # failure here: replication running, the module's RPO.
+        cloud.testcloud('replication', 'resume', '--site', 'a')
+        drs.request('PATCH', '/v1/plans/%s' % plan['id'], USER,
+                    body={'plan': {'rpo_seconds': RPO}}, expect=200)
+
+
+def _degrade_and_recover(cloud, drs, plan, target):
     cloud.testcloud('replication', 'pause', '--site', 'a')
     try:
         shown = wait_until(
@@ -277,8 +288,6 @@ def test_paused_replication_degrades_then_recovers(cloud, drs, workload,
     FIGURES['rpo_recovered'] = shown['rpo_seconds_achieved']
     log = drs.log_text()
     assert 'dr.plan.degraded' in log and 'dr.plan.recovered' in log
-    drs.request('PATCH', '/v1/plans/%s' % plan['id'], USER,
-                body={'plan': {'rpo_seconds': RPO}}, expect=200)
 
 
 def _snapshot(cloud, workload, plan_id):

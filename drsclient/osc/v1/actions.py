@@ -30,8 +30,13 @@ def add_wait_options(parser: argparse.ArgumentParser) -> None:
         help=argparse.SUPPRESS)
 
 
-def wait(app: Any, operation: dict, args: argparse.Namespace) -> dict:
-    """Poll ``operation`` until it ends, showing progress on stderr."""
+def wait(app: Any, operation: dict, args: argparse.Namespace
+         ) -> tuple[dict, dict | None]:
+    """Poll ``operation`` until it ends, showing progress on stderr.
+
+    Returns the operation and its report (None when there is none). A
+    failure is said once, by the CommandError (exit 1).
+    """
     dr = common.dr(app)
     printer = progress.ProgressPrinter(app.stderr)
     try:
@@ -39,20 +44,17 @@ def wait(app: Any, operation: dict, args: argparse.Namespace) -> dict:
                                 interval=args.poll_interval,
                                 callback=printer, events=True)
     except op_manager.WaitTimeout as e:
-        printer.finish(e.operation, None)
+        printer.clear()
         raise osc_exc.CommandError(
             'timed out after %ss waiting for operation %s, which is still '
             '%s; follow it with "openstack dr operation show %s"'
             % (args.timeout, operation['id'], e.operation['status'],
-               operation['id']))
+               operation['id'][:8]))
     report = progress.report_or_none(dr, op['id'])
-    printer.finish(op, report)
     if op['status'] != 'succeeded':
-        detail = progress.error_text(op['error']) if op.get('error') else ''
-        raise osc_exc.CommandError(
-            'operation %s (%s) %s%s' % (op['id'], op['action'], op['status'],
-                                        ': ' + detail if detail else ''))
-    return op
+        raise osc_exc.CommandError(printer.finish(op, report, write=False))
+    printer.finish(op, report)
+    return op, report
 
 
 class PlanAction(command.ShowOne):
@@ -79,8 +81,15 @@ class PlanAction(command.ShowOne):
         plan = common.find(dr.plans, parsed_args.plan)
         op = dr.plans.action(plan['id'], self.action,
                              self.parameters(parsed_args))
-        if parsed_args.wait:
-            op = wait(self.app, op, parsed_args)
+        if not parsed_args.wait:
+            return operations.show(op)
+        op, report = wait(self.app, op, parsed_args)
+        return self.result(op, report)
+
+    def result(self, op: dict, report: dict | None
+               ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """What ``--wait`` shows: the operation (and what the action
+        found, for a preflight)."""
         return operations.show(op)
 
 
@@ -106,6 +115,13 @@ class PreflightPlan(PlanAction):
     """Check that a plan can fail over now (changes nothing)."""
 
     action = 'preflight'
+
+    def result(self, op: dict, report: dict | None
+               ) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        columns, data = operations.show(op)
+        findings = (report or {}).get('findings') or []
+        return (columns + ('findings',),
+                data + (operations.FindingsColumn(findings),))
 
 
 class TestFailoverPlan(PlanAction):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cliff import columns as cliff_columns
 from osc_lib.command import command
 from osc_lib import exceptions as osc_exc
 
 from drsclient.osc.v1 import common
+from drsclient.osc.v1 import progress
 from drsclient.v1 import operations as op_manager
 
 COLUMNS = ('id', 'plan_id', 'action', 'status', 'progress', 'parameters',
@@ -40,9 +42,28 @@ class ResourceColumn(common.DICT):
         return '%s %s' % (value.get('type') or '', value.get('id') or '')
 
 
+class ErrorColumn(common.DICT):
+    """The error's detail, with its step and resource."""
+
+    def human_readable(self) -> str:
+        return progress.error_text(self._value) if self._value else ''
+
+
+class MessageColumn(cliff_columns.FormattableColumn[Any]):
+    """A message of the engine, without Python class paths."""
+
+    def human_readable(self) -> str:
+        if self._value is None:
+            return ''
+        return progress.without_class_paths(str(self._value))
+
+    def machine_readable(self) -> Any:
+        return self.human_readable() if self._value is not None else None
+
+
 FORMATTERS: dict[str, type] = {'progress': ProgressColumn,
                                'parameters': common.DICT,
-                               'error': common.DICT}
+                               'error': ErrorColumn}
 
 
 def show(op: dict) -> tuple[tuple[str, ...], tuple[Any, ...]]:
@@ -106,7 +127,8 @@ class ListOperationEvent(OperationArgument, command.Lister):
         op = common.find(dr.operations, parsed_args.operation)
         events = dr.operations.events(op['id'])
         return (common.headers(EVENT_COLUMNS),
-                (common.row(e, EVENT_COLUMNS, {'resource': ResourceColumn})
+                (common.row(e, EVENT_COLUMNS, {'resource': ResourceColumn,
+                                                'message': MessageColumn})
                  for e in events))
 
 
@@ -124,7 +146,8 @@ class StepsColumn(common.LIST_DICT):
             if step.get('duration_seconds') is not None:
                 parts.append('%ss' % step['duration_seconds'])
             if step.get('message'):
-                parts.append('- %s' % step['message'])
+                parts.append('- %s' % progress.without_class_paths(
+                    str(step['message'])))
             lines.append(' '.join(parts))
         return '\n'.join(lines)
 
@@ -136,7 +159,9 @@ class FindingsColumn(common.LIST_DICT):
         lines = []
         for finding in self._value or []:
             res = finding.get('resource') or {}
-            line = '%s: %s' % (finding.get('severity'), finding.get('detail'))
+            line = '%s: %s' % (finding.get('severity'),
+                               progress.without_class_paths(
+                                   str(finding.get('detail'))))
             if res:
                 line += ' (%s %s)' % (res.get('type'), res.get('id'))
             lines.append(line)
@@ -147,7 +172,7 @@ REPORT_COLUMNS = ('operation_id', 'plan_id', 'action', 'status',
                   'requested_at', 'started_at', 'finished_at',
                   'duration_seconds', 'rto_seconds', 'rpo_seconds', 'error',
                   'steps')
-REPORT_FORMATTERS: dict[str, type] = {'error': common.DICT,
+REPORT_FORMATTERS: dict[str, type] = {'error': ErrorColumn,
                                       'steps': StepsColumn,
                                       'findings': FindingsColumn}
 

@@ -10,6 +10,7 @@ from cliff import columns as cliff_columns
 from osc_lib.command import command
 from osc_lib import exceptions as osc_exc
 
+from drsclient import exceptions
 from drsclient.osc.v1 import common
 
 COLUMNS = ('id', 'name', 'description', 'status', 'source_site',
@@ -57,8 +58,34 @@ class MappingsColumn(cliff_columns.FormattableColumn[dict]):
         return dict(self._value or {})
 
 
-FORMATTERS = {'resources': ResourcesColumn, 'mappings': MappingsColumn,
-              'options': common.DICT}
+class SiteColumn(cliff_columns.FormattableColumn[Any]):
+    """A site: its name in tables, its id for -f json|yaml|value."""
+
+    names: dict[str, str] = {}
+
+    def human_readable(self) -> str:
+        if self._value is None:
+            return ''
+        return self.names.get(self._value, self._value)
+
+    def machine_readable(self) -> Any:
+        return self._value
+
+
+def site_names(dr: Any) -> dict[str, str]:
+    """``{site id: name}`` of the sites the caller can see ({} if none)."""
+    try:
+        return {s['id']: s.get('name') or s['id'] for s in dr.sites.list()}
+    except exceptions.ClientError:
+        return {}
+
+
+def formatters(names: dict[str, str]) -> dict[str, type]:
+    """The plan columns' formatters, sites shown by ``names``."""
+    site = type('SiteColumn', (SiteColumn,), {'names': names})
+    return {'resources': ResourcesColumn, 'mappings': MappingsColumn,
+            'options': common.DICT, 'source_site': site,
+            'target_site': site}
 
 # option dest -> mapping kind
 MAPPING_OPTIONS = (
@@ -77,8 +104,9 @@ RESOURCE_TYPES = {
 }
 
 
-def _show(plan: dict) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-    return common.columns_and_data(plan, COLUMNS, FORMATTERS)
+def _show(dr: Any, plan: dict) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    return common.columns_and_data(plan, COLUMNS,
+                                   formatters(site_names(dr)))
 
 
 def _mapping_options(parser: argparse.ArgumentParser, unset: bool) -> None:
@@ -195,7 +223,8 @@ class CreatePlan(command.ShowOne):
         options = _options(parsed_args)
         if options:
             fields['options'] = options
-        return _show(common.dr(self.app).plans.create(**fields))
+        dr = common.dr(self.app)
+        return _show(dr, dr.plans.create(**fields))
 
 
 class ListPlan(command.Lister):
@@ -215,14 +244,16 @@ class ListPlan(command.Lister):
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
-        items = common.dr(self.app).plans.list(
+        dr = common.dr(self.app)
+        items = dr.plans.list(
             limit=parsed_args.limit, name=parsed_args.name,
             status=parsed_args.status,
             all_projects='true' if parsed_args.all_projects else None,
             **common.list_params(parsed_args))
         columns = LONG_COLUMNS if parsed_args.long else LIST_COLUMNS
+        shown = formatters(site_names(dr)) if items else {}
         return (common.headers(columns),
-                (common.row(i, columns) for i in items))
+                (common.row(i, columns, shown) for i in items))
 
 
 class ShowPlan(command.ShowOne):
@@ -235,8 +266,8 @@ class ShowPlan(command.ShowOne):
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> Any:
-        return _show(common.find(common.dr(self.app).plans,
-                                 parsed_args.plan))
+        dr = common.dr(self.app)
+        return _show(dr, common.find(dr.plans, parsed_args.plan))
 
 
 class SetPlan(command.Command):
@@ -317,7 +348,7 @@ class AddPlanResource(command.ShowOne):
                 '--resource')
         dr = common.dr(self.app)
         plan = common.find(dr.plans, parsed_args.plan)
-        return _show(dr.plans.add_resources(plan['id'], resources))
+        return _show(dr, dr.plans.add_resources(plan['id'], resources))
 
 
 class RemovePlanResource(command.ShowOne):
@@ -341,7 +372,7 @@ class RemovePlanResource(command.ShowOne):
         dr = common.dr(self.app)
         plan = common.find(dr.plans, parsed_args.plan)
         try:
-            return _show(dr.plans.remove_resources(plan['id'], resources))
+            return _show(dr, dr.plans.remove_resources(plan['id'], resources))
         except KeyError as e:
             raise osc_exc.CommandError(
                 'plan %s does not protect resource %s'
@@ -365,7 +396,7 @@ class SetPlanMapping(command.ShowOne):
                 'give a mapping, e.g. --network SOURCE=TARGET')
         dr = common.dr(self.app)
         plan = common.find(dr.plans, parsed_args.plan)
-        return _show(dr.plans.set_mappings(plan['id'], changes))
+        return _show(dr, dr.plans.set_mappings(plan['id'], changes))
 
 
 class UnsetPlanMapping(command.ShowOne):
@@ -388,7 +419,7 @@ class UnsetPlanMapping(command.ShowOne):
         dr = common.dr(self.app)
         plan = common.find(dr.plans, parsed_args.plan)
         try:
-            return _show(dr.plans.set_mappings(plan['id'], {}, unset))
+            return _show(dr, dr.plans.set_mappings(plan['id'], {}, unset))
         except KeyError as e:
             raise osc_exc.CommandError('plan %s has no mapping of %s'
                                        % (parsed_args.plan, e.args[0]))

@@ -274,7 +274,27 @@ def cmd_stop(args):
     return 0
 
 
+# Variables of an openrc that would override the cloud --os-cloud names
+# (openstackclient takes them as its options' defaults): ``env`` unsets
+# them, so that ``--os-cloud testcloud-b-tenant1-member`` means what it
+# says even in a shell that sourced credentials before.
+OPENRC_VARS = (
+    'OS_AUTH_URL', 'OS_AUTH_TYPE', 'OS_IDENTITY_API_VERSION', 'OS_USERNAME',
+    'OS_USER_ID', 'OS_PASSWORD', 'OS_TOKEN', 'OS_PROJECT_NAME',
+    'OS_PROJECT_ID', 'OS_TENANT_NAME', 'OS_TENANT_ID', 'OS_USER_DOMAIN_NAME',
+    'OS_USER_DOMAIN_ID', 'OS_PROJECT_DOMAIN_NAME', 'OS_PROJECT_DOMAIN_ID',
+    'OS_DOMAIN_NAME', 'OS_DOMAIN_ID', 'OS_REGION_NAME', 'OS_INTERFACE',
+    'OS_SYSTEM_SCOPE')
+
+
 def cmd_env(args):
+    """Shell exports: clouds.yaml and its default cloud (site a's admin).
+
+    Only OS_CLIENT_CONFIG_FILE and OS_CLOUD: ``--os-cloud`` picks any other
+    cloud of clouds.yaml. ``--openrc`` prints the admin's OS_* variables
+    instead, for tools that read no clouds.yaml (they then win over
+    ``--os-cloud``, as in any shell that sourced an openrc).
+    """
     state = L.State()
     if not os.path.exists(state.cloud_json):
         print('no %s: run testcloud up first' % state.cloud_json,
@@ -282,25 +302,33 @@ def cmd_env(args):
         return 1
     with open(state.cloud_json) as f:
         cloud = json.load(f)
-    admin = cloud['users']['admin']
     lines = {
-        'OS_CLIENT_CONFIG_FILE': state.clouds_yaml,
-        'OS_CLOUD': 'testcloud-a-admin',
         'DRS_TESTCLOUD_DIR': state.root,
         'DRS_TESTCLOUD_JSON': state.cloud_json,
-        'OS_AUTH_URL': cloud['keystone']['url'],
-        'OS_IDENTITY_API_VERSION': '3',
-        'OS_USERNAME': admin['name'], 'OS_PASSWORD': admin['password'],
-        'OS_PROJECT_NAME': admin['project'],
-        'OS_USER_DOMAIN_NAME': 'Default', 'OS_PROJECT_DOMAIN_NAME': 'Default',
-        'OS_REGION_NAME': cloud['sites']['a']['region'],
     }
+    if args.openrc:
+        admin = cloud['users']['admin']
+        print('unset OS_CLOUD OS_CLIENT_CONFIG_FILE')
+        lines.update({
+            'OS_AUTH_URL': cloud['keystone']['url'],
+            'OS_IDENTITY_API_VERSION': '3',
+            'OS_USERNAME': admin['name'], 'OS_PASSWORD': admin['password'],
+            'OS_PROJECT_NAME': admin['project'],
+            'OS_USER_DOMAIN_NAME': 'Default',
+            'OS_PROJECT_DOMAIN_NAME': 'Default',
+            'OS_REGION_NAME': cloud['sites']['a']['region'],
+        })
+    else:
+        print('unset %s' % ' '.join(OPENRC_VARS))
+        lines.update({'OS_CLIENT_CONFIG_FILE': state.clouds_yaml,
+                      'OS_CLOUD': 'testcloud-a-admin'})
     for k, v in lines.items():
         print('export %s=%s' % (k, _shell_quote(v)))
     if args.clouds_yaml:
         with open(state.clouds_yaml) as f:
             print('# %s' % state.clouds_yaml)
-            print(f.read())
+            for line in f.read().splitlines():
+                print('# ' + line)
     return 0
 
 
@@ -401,9 +429,15 @@ def main(argv=None):
     st.add_argument('names', nargs='+', help='e.g. nova-compute-a "swift-*-a"')
     sub.add_parser('status', help='show each service up/down (rc 1 if any '
                                   'is down)')
-    e = sub.add_parser('env', help='print shell exports (and clouds.yaml)')
+    e = sub.add_parser('env', help='print shell exports: '
+                                   'OS_CLIENT_CONFIG_FILE and OS_CLOUD (the '
+                                   'admin at site a; --os-cloud picks '
+                                   'another)')
     e.add_argument('--clouds-yaml', action='store_true',
-                   help='also print clouds.yaml')
+                   help='also print clouds.yaml (as comments)')
+    e.add_argument('--openrc', action='store_true',
+                   help="export the admin's OS_* variables instead (they "
+                        "override --os-cloud)")
     lg = sub.add_parser('logs', help='print the tail of service logs')
     lg.add_argument('-n', '--lines', type=int, default=40)
     lg.add_argument('names', nargs='*', help='e.g. cinder-volume-a')

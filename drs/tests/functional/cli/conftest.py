@@ -33,6 +33,22 @@ LOG = logging.getLogger(__name__)
 START_TIMEOUT = 60
 CLI_TIMEOUT = 120
 
+#: (where, text) of every CLI output and API response the CLI tests got,
+#: scanned for secrets by test_secrets.py (which runs last).
+OUTPUTS: list[tuple[str, str]] = []
+
+
+def record(where: str, text: str) -> None:
+    OUTPUTS.append((where, text))
+
+
+def pytest_collection_modifyitems(config, items):
+    """The secret scan after every test that produces what it scans."""
+    last = [i for i in items if i.nodeid.startswith(
+        'drs/tests/functional/cli/test_secrets.py')]
+    if last:
+        items[:] = [i for i in items if i not in last] + last
+
 
 @dataclasses.dataclass
 class DrsServer:
@@ -238,6 +254,8 @@ class Cli:
             stdin=subprocess.DEVNULL)
         result = Result(list(args), proc.returncode, proc.stdout,
                         proc.stderr)
+        record('openstack %s' % ' '.join(args),
+               proc.stdout + '\n' + proc.stderr)
         if check:
             assert result.returncode == 0, '%s\n--- drs log ---\n%s' % (
                 result, self.server.log_tail(20))

@@ -3,11 +3,13 @@ to drs-all-in-one behind the real Keystone (see drs/tests/api_samples.py;
 the samples of a real protection and failover come from the integration
 test on the test cloud)."""
 
+import json
 import os
 
 import pytest
 
 from drs.tests import api_samples
+from drs.tests.functional.cli import conftest as cli_conftest
 from drs.tests.api_samples import Recorder
 
 
@@ -17,8 +19,16 @@ def recorder(keystone, drs_server):
         if user == 'admin':
             return keystone.admin_session()
         return keystone.session(user)
-    return Recorder(drs_server.url, new_session,
-                    skip=api_samples.CLOUD_SAMPLES)
+    recorder = Recorder(drs_server.url, new_session,
+                        skip=api_samples.CLOUD_SAMPLES)
+    call = recorder.call
+
+    def recorded_call(name, method, path, *args, **kwargs):
+        data = call(name, method, path, *args, **kwargs)
+        cli_conftest.record('%s %s' % (method, path), json.dumps(data))
+        return data
+    recorder.call = recorded_call  # type: ignore[method-assign]
+    return recorder
 
 
 def test_api_samples(recorder):

@@ -275,7 +275,7 @@ def test_operation_report_and_cancel(cli, cli_sites):
     assert 'Traceback' not in result.stderr and result.stderr.strip()
     result = cli('dr', 'operation', 'show', str(uuid.uuid4()), check=False)
     assert result.returncode == 1
-    assert 'no operation with id' in result.stderr
+    assert 'no operation with an id of' in result.stderr
 
 
 def test_endpoint_override_and_api_version(cli, cli_sites):

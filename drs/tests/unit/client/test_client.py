@@ -248,14 +248,115 @@ def test_progress_printer_plain_lines():
 
 def test_progress_printer_terminal_line():
     out = io.StringIO()
-    printer = progress.ProgressPrinter(out, tty=True, clock=lambda: 42)
+    printer = progress.ProgressPrinter(out, tty=True, clock=lambda: 42,
+                                       width=160)
     printer({'id': OP_ID, 'action': 'protect', 'status': 'running',
              'progress': {'done': 3, 'total': 6, 'current': 'step-3'}},
             None)
+    # Redrawn in place: back to the start, the line, erase what is left.
     assert out.getvalue() == ('\rprotect 9a2c8b1f: running '
-                              '[######------] 3/6 step-3 00:00')
-    printer.finish({'id': OP_ID, 'action': 'protect', 'status': 'failed',
-                    'error': {'step': 'step-3', 'detail': 'boom'}}, None)
-    assert out.getvalue().endswith(
-        '\rOperation %s (protect) failed after 00:00: boom (step step-3)\n'
-        % OP_ID)
+                              '[######------] 3/6 step-3 00:00\x1b[K')
+    line = printer.finish({'id': OP_ID, 'action': 'protect',
+                           'status': 'failed',
+                           'error': {'step': 'step-3', 'detail': 'boom'}},
+                          None, write=False)
+    # A failure is the caller's to print (once): only the line is erased.
+    assert out.getvalue().endswith('00:00\x1b[K\r\x1b[K')
+    assert line == ('Operation %s (protect) failed after 00:00: boom '
+                    '(step step-3)' % OP_ID)
+
+
+SERVER_ID = '7f3d9c20-5b2d-4f90-9c73-4e3f208b9c33'
+LONG_OP = {'id': OP_ID, 'action': 'failover', 'status': 'running',
+           'progress': {'done': 6, 'total': 12,
+                        'current': 'wait-active-%s' % SERVER_ID}}
+LONG_EVENT = {'step': 'wait-active-%s' % SERVER_ID, 'resource': {
+    'type': 'OS::Nova::Server', 'id': SERVER_ID}}
+
+
+@pytest.mark.parametrize('width', [40, 80, 120, 160, 200])
+def test_progress_line_fits_the_terminal(width):
+    out = io.StringIO()
+    printer = progress.ProgressPrinter(out, tty=True, clock=lambda: 42,
+                                       width=width)
+    printer(LONG_OP, LONG_EVENT)
+    drawn = out.getvalue()
+    assert drawn.startswith('\r') and drawn.endswith('\x1b[K')
+    line = drawn[1:-3]
+    assert len(line) <= width - 1, line
+    assert line.startswith('failover 9a2c8b1f: running')
+    assert line.endswith('00:00')
+    # UUIDs shortened as the id of the operation is.
+    assert SERVER_ID not in line
+    if width >= 120:
+        assert line == ('failover 9a2c8b1f: running [######------] 6/12 '
+                        'wait-active-7f3d9c20 (OS::Nova::Server 7f3d9c20) '
+                        '00:00')
+
+
+def test_progress_line_follows_a_resized_terminal():
+    out = io.StringIO()
+    widths = iter([160, 60])
+    printer = progress.ProgressPrinter(out, tty=True, clock=lambda: 0)
+    printer.width = lambda: next(widths)
+    printer(LONG_OP, LONG_EVENT)
+    printer(LONG_OP, LONG_EVENT)
+    first, second = out.getvalue().split('\x1b[K')[:2]
+    assert len(first) - 1 > 60 and len(second) - 1 <= 59
+
+
+def test_messages_lose_python_class_paths():
+    assert progress.error_text({
+        'step': 'create-test-server', 'detail':
+        'novaclient.exceptions.Forbidden: Quota exceeded for instances '
+        '(HTTP 403)'}) == ('Forbidden: Quota exceeded for instances (HTTP '
+                           '403) (step create-test-server)')
+    assert progress.without_class_paths(
+        'drs.drivers.base.DriverError: at http://127.0.0.1:8776/v3 '
+        'see drs.log') == ('DriverError: at http://127.0.0.1:8776/v3 see '
+                           'drs.log')
+
+
+def test_find_by_id_prefix(mock):
+    other = '3f0b5d1b-0000-4f7e-9a51-2c1d0e6f7a11'
+    mock.get(ROOT + '/v1/operations', json={'operations': [
+        {'id': OP_ID}, {'id': other}], 'links': []})
+    mock.get(ROOT + '/v1/plans?name=9a2c8b1f', json={'plans': []})
+    mock.get(ROOT + '/v1/plans', json={'plans': [
+        {'id': PLAN_ID, 'name': 'billing'}, {'id': other, 'name': 'x'}],
+        'links': []})
+    dr = _client()
+    assert dr.operations.find('9a2c8b1f')['id'] == OP_ID
+    assert dr.operations.find('9A2C8B1F-4a1c')['id'] == OP_ID
+    with pytest.raises(exceptions.NotFound,
+                       match="no operation with an id of 'abcdef12'"):
+        dr.operations.find('abcdef12')
+    # A name wins; else a unique prefix of the id; else a clear error.
+    mock.get(ROOT + '/v1/plans?name=billing', json={'plans': [
+        {'id': PLAN_ID, 'name': 'billing'}]})
+    assert dr.plans.find('billing')['id'] == PLAN_ID
+    mock.get(ROOT + '/v1/plans?name=3f0b5d1b', json={'plans': []})
+    with pytest.raises(exceptions.NoUniqueMatch,
+                       match="the ids of 2 plans start with '3f0b5d1b'; "
+                             "give more of the id"):
+        dr.plans.find('3f0b5d1b')
+    mock.get(ROOT + '/v1/plans?name=3f0b5d1b-7a', json={'plans': []})
+    assert dr.plans.find('3f0b5d1b-7a')['id'] == PLAN_ID
+    # Too short to be taken for an id.
+    mock.get(ROOT + '/v1/plans?name=3f0', json={'plans': []})
+    with pytest.raises(exceptions.NotFound):
+        dr.plans.find('3f0')
+
+
+def test_endpoint_error_names_an_option_that_exists():
+    import argparse
+
+    from drsclient.osc import plugin
+    parser = plugin.build_option_parser(argparse.ArgumentParser())
+    options = {a.dest for a in parser._actions}
+    assert 'os_dr_endpoint_override' in options
+    dr = client.Client(session=ks_session.Session())
+    dr.http.adapter.get_endpoint = lambda: None  # not in the catalog
+    with pytest.raises(exceptions.EndpointNotFound,
+                       match='--os-dr-endpoint-override'):
+        _ = dr.http.root

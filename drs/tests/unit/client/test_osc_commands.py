@@ -28,6 +28,7 @@ def _run(cls, argv: list[str], dr: mock.Mock):
 def test_plan_create_body():
     dr = mock.Mock()
     dr.plans.create.return_value = PLAN
+    dr.sites.list.return_value = []
     _run(plans.CreatePlan, [
         'billing', '--source-site', 'a', '--target-site', 'b', '--rpo',
         '300', '--server', 's1', '--volume', 'v1', '--tier', '2',
@@ -98,12 +99,60 @@ def test_wait_failure_and_timeout_exit_1():
         'id': 'o', 'action': 'protect', 'status': 'failed',
         'error': {'step': 'replicate', 'detail': 'no replication'}}
     dr.operations.report.side_effect = op_manager.ReportNotAvailable('x')
-    with pytest.raises(osc_exc.CommandError,
-                       match=r'operation o \(protect\) failed: no '
-                             r'replication \(step replicate\)'):
-        _run(actions.ProtectPlan, ['p', '--wait'], dr)
+    app = mock.Mock()
+    app.client_manager.dr = dr
+    app.stderr = io.StringIO()
+    cmd = actions.ProtectPlan(app, None)
+    with pytest.raises(osc_exc.CommandError) as e:
+        cmd.take_action(cmd.get_parser('openstack').parse_args(
+            ['p', '--wait']))
+    assert str(e.value) == ('Operation o (protect) failed after 00:00: no '
+                            'replication (step replicate)')
+    # Said once: by the error, not also on the progress stream.
+    assert 'no replication' not in app.stderr.getvalue()
     dr.operations.wait.side_effect = op_manager.WaitTimeout(
         'slow', {'id': 'o', 'action': 'protect', 'status': 'running'})
     with pytest.raises(osc_exc.CommandError,
                        match='timed out after 5s waiting for operation o'):
         _run(actions.ProtectPlan, ['p', '--wait', '--timeout', '5'], dr)
+
+
+def test_preflight_wait_shows_its_findings():
+    dr = mock.Mock()
+    dr.plans.find.return_value = PLAN
+    op = {'id': 'o', 'action': 'preflight', 'status': 'pending'}
+    dr.plans.action.return_value = op
+    dr.operations.wait.return_value = dict(op, status='succeeded')
+    dr.operations.report.return_value = {'findings': [
+        {'severity': 'error', 'code': 'flavor.missing',
+         'detail': 'flavor m1.huge does not exist at the target',
+         'resource': {'type': 'OS::Nova::Server', 'id': 'web'}},
+        {'severity': 'warning', 'code': 'quota.low', 'detail': 'tight',
+         'resource': None}]}
+    (columns, data), err = _run(actions.PreflightPlan, ['p', '--wait'], dr)
+    shown = dict(zip(columns, data, strict=True))
+    assert shown['findings'].human_readable() == (
+        'error: flavor m1.huge does not exist at the target '
+        '(OS::Nova::Server web)\nwarning: tight')
+    assert err.splitlines()[-1].endswith(
+        'succeeded after 00:00; 2 findings (1 error, 1 warning)')
+
+
+def test_plans_show_site_names():
+    dr = mock.Mock()
+    dr.sites.list.return_value = [{'id': 's-a', 'name': 'dc-east'},
+                                  {'id': 's-b', 'name': 'dc-west'}]
+    dr.plans.find.return_value = dict(PLAN, source_site='s-a',
+                                      target_site='s-b')
+    (columns, data), _err = _run(plans.ShowPlan, ['billing'], dr)
+    shown = dict(zip(columns, data, strict=True))
+    assert shown['source_site'].human_readable() == 'dc-east'
+    assert shown['target_site'].human_readable() == 'dc-west'
+    # Scripts (-f json/yaml/value) keep the ids.
+    assert shown['source_site'].machine_readable() == 's-a'
+    dr.plans.list.return_value = [dict(PLAN, source_site='s-a',
+                                       target_site='gone')]
+    (headers, rows), _err = _run(plans.ListPlan, [], dr)
+    row = dict(zip(headers, list(rows)[0], strict=True))
+    assert row['Source Site'].human_readable() == 'dc-east'
+    assert row['Target Site'].human_readable() == 'gone'

@@ -233,6 +233,9 @@ def _ceph_conf(state, site):
         rbd default clone format = 2
         rbd default features = layering,exclusive-lock,object-map,fast-diff,deep-flatten
         [client]
+        # no admin socket for short-lived clients (rbd, cinder): they would
+        # collide on $name.asok; the daemons below keep theirs
+        admin socket =
         # clients (radosgw above all) default to a secure mon connection,
         # which hangs with auth none
         ms mon client mode = crc
@@ -245,8 +248,10 @@ def _ceph_conf(state, site):
         {dlog}
         [client.{rbdm}]
         {dlog}
+        admin socket = {d}/run/$name.asok
         [client.rgw.{site}]
         {dlog}
+        admin socket = {d}/run/$name.asok
         rgw frontends = beast endpoint={host}:{rgw}
         rgw zone = {zone}
         rgw swift account in url = true

@@ -129,6 +129,14 @@ def _wait_ready(state, svcs, timeout=180):
     _parallel(wait, [(s,) for s in svcs], 8)
 
 
+def _published(state, key):
+    try:
+        with open(state.cloud_json) as f:
+            return key in json.load(f)
+    except (FileNotFoundError, ValueError):
+        return False
+
+
 def _switch_profile(state, wanted):
     """Record the profile ``up`` brings up; leaving ``ceph`` stops its
     extras (the base cloud keeps running)."""
@@ -149,6 +157,9 @@ def cmd_up(args):
     svcs = S.build(state)
     if all(procs.Proc(state, s.name).alive() for s in svcs) and \
             os.path.exists(state.cloud_json):
+        if ceph.enabled(state) and not _published(state, 'ceph'):
+            # A base-only up (of an older testcloud) rewrote cloud.json.
+            _provision(state, 'ceph')
         print('testcloud: everything already runs (state %s)' % state.root)
         _print_table(state, svcs)
         return 0

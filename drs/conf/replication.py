@@ -106,7 +106,7 @@ def site_options(conf: cfg.ConfigOpts, site: dict) -> dict:
     section's values, the [rbd_replication] ones where it sets none."""
     sections = [k for k in (site.get('name'), site.get('region_name')) if k]
     groups = [register_site(conf, k) for k in sections]
-    out = {}
+    out: dict = {}
     for opt in site_opts:
         value = None
         for g in groups:
@@ -114,8 +114,8 @@ def site_options(conf: cfg.ConfigOpts, site: dict) -> dict:
             if value is not None:
                 break
         out[opt.dest] = value if value is not None else conf[GROUP][opt.dest]
-    for opt in common_opts:
-        out.setdefault(opt.dest, conf[GROUP][opt.dest])
+    for common in common_opts:
+        out.setdefault(common.dest, conf[GROUP][common.dest])
     return out
 
 

@@ -211,9 +211,9 @@ class RbdMirrorBackend(base.ReplicationBackend):
                     name, self.rbd.pool)
                 return out
             # Present but not mirrored (a copy, or mirroring disabled).
-            out.update(present=True, primary=True,
-                       health=base.HEALTH_STOPPED,
-                       detail=_('image not mirrored'))
+            out['present'] = out['primary'] = True
+            out['health'] = base.HEALTH_STOPPED
+            out['detail'] = _('image not mirrored')
             out['safe_to_manage'] = self._no_watchers(name)
             return out
         state = image.get('state', '')
@@ -233,17 +233,17 @@ class RbdMirrorBackend(base.ReplicationBackend):
             health = base.HEALTH_SPLIT_BRAIN
         if up == 'down' and health == base.HEALTH_OK:
             health = base.HEALTH_STOPPED         # daemon down: stale
-        out.update(health=health, primary=primary,
-                   detail='%s: %s' % (state, description.split(',')[0]))
+        out['health'], out['primary'] = health, primary
+        out['detail'] = '%s: %s' % (state, description.split(',')[0])
         if primary:
             out['last_sync_at'] = self._clock()
             out['safe_to_manage'] = self._no_watchers(name)
             return out
         desc = _description_json(description)
         local_update = _parse_time(image.get('last_update'))
-        peer_updates = [_parse_time(p.get('last_update'))
-                        for p in image.get('peer_sites', [])]
-        peer_updates = [t for t in peer_updates if t]
+        peer_updates = [t for t in (_parse_time(p.get('last_update'))
+                                    for p in image.get('peer_sites', []))
+                        if t is not None]
         if 'local_snapshot_timestamp' in desc:          # snapshot mode
             out['last_sync_at'] = float(desc['local_snapshot_timestamp'])
         elif health == base.HEALTH_OK and \
@@ -351,12 +351,13 @@ class RbdMirrorBackend(base.ReplicationBackend):
                 'no replica %(name)s at site %(site)s to copy') % {
                     'name': name, 'site': self.site_name})
         snap = SNAP_PREFIX + copy_id
-        taken_at = None
+        taken_at: float | None = None
         try:
             taken_at = self._snapshot_at_primary(name, snap)
         except Unreachable as e:
             LOG.warning('copy of %s at %s: primary unreachable (%s); copying '
                         'the replica head', name, self.site_name, e.message)
+        last_sync: float | None
         if taken_at is not None:
             self.rbd('clone', '--rbd-default-clone-format', '2',
                      self.rbd.spec(name, snap), self.rbd.spec(copy_name),

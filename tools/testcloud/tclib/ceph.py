@@ -231,7 +231,7 @@ def _ceph_conf(state, site):
         # clone format 2: clones of a snapshot without protecting it (the
         # only way at a non-primary mirror image, which refuses writes)
         rbd default clone format = 2
-        rbd default features = layering,exclusive-lock,object-map,fast-diff,deep-flatten
+        rbd default features = {features}
         [client]
         # no admin socket for short-lived clients (rbd, cinder): they would
         # collide on $name.asok; the daemons below keep theirs
@@ -268,7 +268,9 @@ def _ceph_conf(state, site):
                    pmax=base + 199, d=d, dlog=daemon_log, rbdm=RBD_MIRROR_ID,
                    site=site, host=L.HOST, rgw=rgw_port(site), zone=zone(site),
                    ks=ks, swift_pw=L.service_password('swift'),
-                   svc=L.SERVICE_PROJECT)
+                   svc=L.SERVICE_PROJECT,
+                   features='layering,exclusive-lock,object-map,fast-diff,'
+                            'deep-flatten')
     _write(conf_path(state, site), text)
 
 

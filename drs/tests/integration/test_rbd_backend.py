@@ -222,3 +222,22 @@ def test_rbd_backend_cycle(cloud, ceph):
         except Exception as e:   # noqa: BLE001 - cleanup goes on
             print('cleanup promote at A: %s' % e)
         cinder.volumes.delete(vol.id)
+        _remove_leftover(b, image)
+
+
+def _remove_leftover(info, image, wait=60):
+    """rbd-mirror deletes a replica whose primary was deleted; after this
+    test's failovers it sometimes leaves it in ``up+error`` (error
+    bootstrapping replay) instead: remove it so the pool stays clean."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if _mirror_info(info, image) is None:
+            return
+        time.sleep(3)
+    rbd = ['rbd', '--conf', info['ceph_conf']]
+    spec = '%s/%s' % (info['pool'], image)
+    print('leftover replica %s at B removed by the test' % spec)
+    subprocess.run(rbd + ['mirror', 'image', 'disable', '--force', spec],
+                   capture_output=True, timeout=60, check=False)
+    subprocess.run(rbd + ['rm', '--no-progress', spec], capture_output=True,
+                   timeout=120, check=False)

@@ -10,6 +10,7 @@ from drs.conf import default
 from drs.conf import drivers
 from drs.conf import engine
 from drs.conf import recovery
+from drs.conf import replication
 
 CONF = cfg.CONF
 
@@ -18,3 +19,4 @@ default.register_opts(CONF)
 drivers.register_opts(CONF)
 engine.register_opts(CONF)
 recovery.register_opts(CONF)
+replication.register_opts(CONF)

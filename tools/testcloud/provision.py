@@ -20,6 +20,7 @@ from keystoneauth1.identity import v3
 from keystoneclient.v3 import client as ks_client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tclib import ceph as tcceph  # noqa: E402
 from tclib import layout as L  # noqa: E402
 
 STATE = L.State()
@@ -357,5 +358,50 @@ def write_clouds_yaml(cloud):
                        sort_keys=True)
 
 
+# ------------------------------------------------------------ profile ceph
+def ceph_resources(sess, site):
+    """Wait for the RBD backend of ``site``; its volume type."""
+    cinder = api(sess, 'block-storage', site, default_microversion=CINDER_MV)
+    backend = 'site-%s-storage@%s' % (site, tcceph.BACKEND)
+
+    def backend_up():
+        svcs = cinder.get('/os-services', headers=H).json()['services']
+        up = any(s['host'] == backend and s['state'] == 'up' for s in svcs)
+        pools = cinder.get('/scheduler-stats/get_pools',
+                           headers=H).json()['pools']
+        return up and any(p['name'] == tcceph.cinder_host(site)
+                          for p in pools)
+    wait('cinder site %s backend %s' % (site, backend), backend_up)
+    types = {t['name']: t for t in cinder.get(
+        '/types?is_public=None', headers=H).json()['volume_types']}
+    if tcceph.VOLUME_TYPE not in types:
+        types[tcceph.VOLUME_TYPE] = cinder.post('/types', headers=H, json={
+            'volume_type': {
+                'name': tcceph.VOLUME_TYPE,
+                'extra_specs': {'volume_backend_name': tcceph.BACKEND,
+                                'replication_enabled': '<is> True'},
+                'os-volume-type-access:is_public': True}}
+        ).json()['volume_type']
+    return types[tcceph.VOLUME_TYPE]['id']
+
+
+def ceph():
+    """Volume type ``ceph-replicated`` per site; cloud.json gains ``ceph``
+    (merged into the file the base ``resources`` step wrote)."""
+    sess = admin_session()
+    info = tcceph.cloud_info(STATE)
+    for site in L.SITES:
+        info['sites'][site]['volume_type_id'] = ceph_resources(sess, site)
+    with open(STATE.cloud_json) as f:
+        cloud = json.load(f)
+    cloud['ceph'] = info
+    tmp = STATE.cloud_json + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(cloud, f, indent=1, sort_keys=True)
+    os.replace(tmp, STATE.cloud_json)
+    log('cloud.json: ceph profile published')
+
+
 if __name__ == '__main__':
-    {'identity': identity, 'resources': resources}[sys.argv[1]]()
+    {'identity': identity, 'resources': resources,
+     'ceph': ceph}[sys.argv[1]]()

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 
+from . import ceph
 from . import configs
 from . import infra
 from . import layout as L
@@ -109,14 +110,14 @@ def _start_services(state, svcs):
         if svc.before_start:
             pending.append(svc)
             continue
-        proc.start(svc.argv, env=svc.env, site=svc.site, port=svc.port,
-                   url=svc.url)
+        proc.start(svc.argv, env=svc.env, cwd=svc.cwd, site=svc.site,
+                   port=svc.port, url=svc.url)
         started.append(svc.name)
     for svc in pending:
         procs.wait_for('%s precondition' % svc.name, svc.before_start, 90)
         procs.Proc(state, svc.name).start(svc.argv, env=svc.env,
-                                          site=svc.site, port=svc.port,
-                                          url=svc.url)
+                                          cwd=svc.cwd, site=svc.site,
+                                          port=svc.port, url=svc.url)
         started.append(svc.name)
     return started
 
@@ -128,21 +129,88 @@ def _wait_ready(state, svcs, timeout=180):
     _parallel(wait, [(s,) for s in svcs], 8)
 
 
+def _published(state, key):
+    try:
+        with open(state.cloud_json) as f:
+            return key in json.load(f)
+    except (FileNotFoundError, ValueError):
+        return False
+
+
+def _switch_profile(state, wanted):
+    """Record the profile ``up`` brings up; leaving ``ceph`` stops its
+    extras (the base cloud keeps running)."""
+    if not wanted or wanted == ceph.profile(state):
+        return
+    if ceph.enabled(state):
+        extras = ceph.services(state)
+        _parallel(lambda s: procs.Proc(state, s.name).stop(30),
+                  [(s,) for s in reversed(extras)], len(extras))
+    ceph.set_profile(state, wanted)
+
+
 def cmd_up(args):
     state = L.State()
     for d in (state.root, state.run, state.log, state.stamps, state.etc):
         os.makedirs(d, exist_ok=True)
+    _switch_profile(state, getattr(args, 'profile', None))
     svcs = S.build(state)
     if all(procs.Proc(state, s.name).alive() for s in svcs) and \
             os.path.exists(state.cloud_json):
+        if ceph.enabled(state) and not _published(state, 'ceph'):
+            # A base-only up (of an older testcloud) rewrote cloud.json.
+            _provision(state, 'ceph')
         print('testcloud: everything already runs (state %s)' % state.root)
         _print_table(state, svcs)
         return 0
 
-    print('testcloud up (state %s)' % state.root)
+    print('testcloud up (state %s, profile %s)' % (state.root,
+                                                   ceph.profile(state)))
     timer, mem = Timer(), MemorySampler()
     mem.start()
-    apt = timer.phase('apt packages', infra.ensure_apt, state)
+    base = S.base(svcs)
+    base_runs = all(procs.Proc(state, s.name).alive() for s in base) and \
+        os.path.exists(state.cloud_json)
+    apt = timer.phase('apt packages', infra.ensure_apt, state,
+                      ceph.APT_PACKAGES if ceph.enabled(state) else ())
+    started = []
+    if base_runs:
+        # Only a profile's extras are missing: leave the running base cloud
+        # (its configs, processes, cloud.json) exactly as it is.
+        print('  base cloud already runs: starting the %s profile only'
+              % ceph.profile(state))
+    else:
+        started = _up_base(state, timer, base)
+    if ceph.enabled(state):
+        started += _up_ceph(state, timer)
+    mem.stop.set()
+    report = {'total_s': round(timer.total, 1), 'phases': timer.phases,
+              'peak_used_mib': mem.peak_kb // 1024, 'apt_installed': apt,
+              'started': started, 'profile': ceph.profile(state)}
+    rss = sum(procs.Proc(state, s.name).rss_kb()[0] for s in svcs)
+    report['services_rss_mib'] = rss // 1024
+    if ceph.enabled(state):
+        report['ceph_rss_mib'] = sum(
+            procs.Proc(state, s.name).rss_kb()[0]
+            for s in ceph.services(state)) // 1024
+    # A profile joining a running base cloud keeps the base's own report.
+    name = 'up-report-%s.json' % ceph.profile(state) if base_runs \
+        else 'up-report.json'
+    with open(os.path.join(state.run, name), 'w') as f:
+        json.dump(report, f, indent=1)
+    _print_table(state, svcs)
+    print('up took %.1f s; machine memory in use peaked at %d MiB during up; '
+          'services RSS now %d MiB%s' % (
+              timer.total, report['peak_used_mib'],
+              report['services_rss_mib'],
+              ' (ceph profile extras: %d MiB)' % report['ceph_rss_mib']
+              if 'ceph_rss_mib' in report else ''))
+    print('cloud.json: %s\nclouds.yaml: %s' % (state.cloud_json,
+                                               state.clouds_yaml))
+    return 0
+
+
+def _up_base(state, timer, svcs):
     timer.phase('machine services',
                 infra.ensure_system_services, state)
     timer.phase('venvs (pip, pinned)', _parallel,
@@ -175,21 +243,63 @@ def cmd_up(args):
     timer.phase('wait for every service', _wait_ready, state, others)
     timer.phase('volume types, images, networks', _provision, state,
                 'resources')
-    mem.stop.set()
-    report = {'total_s': round(timer.total, 1), 'phases': timer.phases,
-              'peak_used_mib': mem.peak_kb // 1024, 'apt_installed': apt,
-              'started': started}
-    rss = sum(procs.Proc(state, s.name).rss_kb()[0] for s in svcs)
-    report['services_rss_mib'] = rss // 1024
-    with open(os.path.join(state.run, 'up-report.json'), 'w') as f:
-        json.dump(report, f, indent=1)
-    _print_table(state, svcs)
-    print('up took %.1f s; machine memory in use peaked at %d MiB during up; '
-          'services RSS now %d MiB' % (timer.total, report['peak_used_mib'],
-                                      report['services_rss_mib']))
-    print('cloud.json: %s\nclouds.yaml: %s' % (state.cloud_json,
-                                               state.clouds_yaml))
-    return 0
+    return started
+
+
+def _once(state, name, fn, *args):
+    """Run a one-time setup step ``fn(*args, log)`` unless its stamp
+    exists."""
+    stamp = S.stamp_path(state, name)
+    if os.path.exists(stamp):
+        return False
+    fn(*args, os.path.join(state.log, 'setup-%s.log' % name))
+    with open(stamp, 'w') as f:
+        f.write('%s\n' % time.time())
+    return True
+
+
+def _up_ceph(state, timer):
+    """The ``ceph`` profile's extras, in stages: each stage's one-time setup
+    needs the daemons of the stage before it."""
+    svcs = {s.name: s for s in ceph.services(state)}
+
+    def start(*names):
+        group = [svcs[n] for n in names]
+        done = _start_services(state, group)
+        _wait_ready(state, group)
+        return done
+
+    def clusters():
+        done = []
+        for s in L.SITES:
+            _once(state, 'ceph-mkfs-mon-%s' % s, ceph.mkfs_mon, state, s)
+        done += start(*['ceph-%s-%s' % (d, s) for s in L.SITES
+                        for d in ('mon', 'mgr')])
+        for s in L.SITES:
+            _once(state, 'ceph-mkfs-osd-%s' % s, ceph.mkfs_osd, state, s)
+        done += start(*['ceph-osd-%s' % s for s in L.SITES])
+        return done
+
+    def mirroring():
+        for s in L.SITES:
+            _once(state, 'ceph-pool-%s' % s, ceph.make_pool, state, s)
+        _once(state, 'ceph-rbd-peers', ceph.make_peers, state)
+        return start(*['rbd-mirror-%s' % s for s in L.SITES])
+
+    def rgw():
+        _once(state, 'ceph-rgw-realm', ceph.make_realm, state)
+        done = start('radosgw-a')
+        _once(state, 'ceph-rgw-zone-b', ceph.join_realm, state)
+        return done + start('radosgw-b')
+
+    timer.phase('ceph configs', ceph.write_configs, state)
+    started = timer.phase('ceph clusters (mon, mgr, osd)', clusters)
+    started += timer.phase('rbd pools, peers, rbd-mirror', mirroring)
+    started += timer.phase('rgw realm, zones, radosgw', rgw)
+    started += timer.phase('cinder-volume rbd backends', start,
+                           *['cinder-volume-rbd-%s' % s for s in L.SITES])
+    timer.phase('ceph volume type + cloud.json', _provision, state, 'ceph')
+    return started
 
 
 def _print_table(state, svcs, check_ready=False):
@@ -411,7 +521,13 @@ def main(argv=None):
                     'drs integration tests and the demo.  State: '
                     '$DRS_TESTCLOUD_DIR (default <repo>/.testcloud).')
     sub = p.add_subparsers(dest='cmd', required=True)
-    sub.add_parser('up', help='install, configure and start (idempotent)')
+    u = sub.add_parser('up', help='install, configure and start (idempotent)')
+    u.add_argument('--profile', choices=ceph.PROFILES,
+                   help='file (the default): Cinder on the test file '
+                        'driver, Swift; ceph: the same plus a Ceph cluster '
+                        'per site (RBD mirroring under a second Cinder '
+                        'backend, RGW multisite).  Remembered: a later up '
+                        'without --profile keeps it')
     d = sub.add_parser('down', help='stop every process testcloud started')
     d.add_argument('--timeout', type=float, default=30,
                    help='seconds between TERM and KILL (default 30)')

@@ -60,8 +60,9 @@ def run(argv, log=None, check=True, **kw):
     return r
 
 
-def ensure_apt(state):
-    missing = [pkg for path, pkg in APT_PACKAGES if not os.path.exists(path)]
+def ensure_apt(state, extra=()):
+    missing = [pkg for path, pkg in APT_PACKAGES + list(extra)
+               if not os.path.exists(path)]
     if not missing:
         return []
     log = os.path.join(state.log, 'apt.log')

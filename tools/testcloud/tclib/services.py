@@ -8,6 +8,7 @@ file so a second ``up`` skips them.
 import glob
 import os
 
+from . import ceph
 from . import configs
 from . import infra
 from . import layout as L
@@ -16,7 +17,7 @@ from .procs import http_ready, port_open
 
 class Service:
     def __init__(self, name, site, argv, port=None, url=None, env=None,
-                 ready=None, before_start=None, group='site'):
+                 ready=None, before_start=None, group='site', cwd=None):
         self.name = name                  # unique, e.g. cinder-api-a
         self.site = site                  # 'a', 'b' or None (shared)
         self.argv = argv
@@ -26,6 +27,7 @@ class Service:
         self.ready = ready or (lambda: port_open(port) if port else True)
         self.before_start = before_start  # callable waited on before start
         self.group = group
+        self.cwd = cwd                    # default: the state directory
 
 
 def _uwsgi(state, port, module, *extra):
@@ -138,7 +140,14 @@ def build(state):
                      e('nova', 'nova-compute.conf')],
                     before_start=_queue_exists(s, 'conductor')),
         ]
+    if ceph.enabled(state):
+        out += ceph.services(state)
     return out
+
+
+def base(svcs):
+    """The base cloud's services (without a profile's extras)."""
+    return [s for s in svcs if not s.group.startswith('ceph')]
 
 
 # ------------------------------------------------------------------ setup

@@ -46,7 +46,10 @@ replication_opts = [
     cfg.DictOpt(
         'backends', default={},
         help=_('The backend of each site, keyed by drs site name or '
-               'region name (site-b:rbd,RegionOne:rbd).')),
+               'region name (site-b:rbd,RegionOne:rbd), or of the volumes '
+               'of one volume type at a site whose Cinder has several '
+               'storage backends (site-b/ceph-replicated:rbd); the type '
+               'is the volume\'s at the site the backend acts at.')),
     cfg.StrOpt(
         'cinder_replica_name', default='volume-%(id)s',
         help=_('cinder backend: the name under which a replica of source '

@@ -97,8 +97,28 @@ def _target(context, plan_id: str
     return plan, c.at('target')
 
 
-def _volume_refs(volume_ids: list[str]) -> list[dict]:
-    return [{'id': vid} for vid in volume_ids]
+def _plan_volumes(context, plan) -> list[dict]:
+    """``id`` and ``volume_type`` of every volume of the plan: its
+    servers' (from their recipes) and its own, each once. The type lets
+    a site with several storage backends route each volume to its own
+    (``[replication] backends`` by ``site/volume type``)."""
+    out: dict[str, dict] = {}
+    for row in plan.resources:
+        if row.resource_type == plans.SERVER:
+            for v in _recipe_volumes(_recipe(context, plan.id,
+                                             row.resource_id)):
+                out.setdefault(v['id'], {'id': v['id'],
+                                         'volume_type': v.get('volume_type')})
+        elif row.resource_type == plans.VOLUME:
+            out.setdefault(row.resource_id, {
+                'id': row.resource_id,
+                'volume_type': _own_volume_type(row)})
+    return list(out.values())
+
+
+def _own_volume_type(row) -> str | None:
+    data = row.protect_data or {}
+    return data.get('retyped_to') or data.get('volume_type')
 
 
 # ------------------------------------------------------------------ cut-off
@@ -117,15 +137,9 @@ class RecordCutoff(base.OperationTask):
         if op.result and op.result.get('cutoff'):
             return op.result['cutoff']
         now = time.time()
-        volume_ids: list[str] = []
-        for row in plan.resources:
-            if row.resource_type == plans.SERVER:
-                recipe = _recipe(context, plan_id, row.resource_id)
-                volume_ids += [v['id'] for v in _recipe_volumes(recipe)]
-            elif row.resource_type == plans.VOLUME:
-                volume_ids.append(row.resource_id)
-        found = (site.replication.status(_volume_refs(volume_ids))
-                 if volume_ids else {})
+        volumes = _plan_volumes(context, plan)
+        volume_ids = [v['id'] for v in volumes]
+        found = site.replication.status(volumes) if volumes else {}
         ages: dict[str, float | None] = {}
         for vid in volume_ids:
             last = (found.get(vid) or {}).get('last_sync_at')
@@ -554,20 +568,15 @@ class WaitCaughtUp(base.OperationTask):
                      if k.startswith('stopped_')], default=time.time())
         timeout = (parameters or {}).get('sync_timeout') or \
             cfg.CONF.recovery.catch_up_timeout
-        volume_ids = plans.plan_volume_ids(plan)
-        for row in plan.resources:
-            if row.resource_type == plans.SERVER:
-                recipe = _recipe(context, plan_id, row.resource_id)
-                volume_ids += [v['id'] for v in _recipe_volumes(recipe)
-                               if v['id'] not in volume_ids]
+        volumes = _plan_volumes(context, plan)
+        volume_ids = [v['id'] for v in volumes]
         containers = [r.resource_id for r in plan.resources
                       if r.resource_type == plans.CONTAINER]
         source, target = c.at('source'), c.at('target')
         seen: dict[str, str] = {}
 
         def behind() -> list[str]:
-            found = (target.replication.status(_volume_refs(volume_ids))
-                     if volume_ids else {})
+            found = target.replication.status(volumes) if volumes else {}
             late = [v for v in volume_ids
                     if (found.get(v) or {}).get('last_sync_at') is None
                     or float(found[v].get('last_sync_at') or 0) < since]
@@ -635,21 +644,23 @@ class CleanupTestServer(base.OperationTask):
                 site.network.delete_port(found['id'])
                 gone['ports'].append(found['id'])
         for vol in _recipe_volumes(recipe):
-            gone['volumes'] += _delete_test_volume(site, plan_id, vol['id'])
+            gone['volumes'] += _delete_test_volume(site, plan_id, vol)
         return gone
 
 
 def _delete_test_volume(site: drv_clients.SiteDrivers, plan_id: str,
-                        vid: str) -> list[str]:
-    """The test's volume of ``vid`` (in the project or still drs's) and
-    the storage-side copy it was made from, if Cinder never managed it."""
+                        volume: dict) -> list[str]:
+    """The test's volume of ``volume`` (in the project or still drs's)
+    and the storage-side copy it was made from, if Cinder never managed
+    it."""
+    vid = volume['id']
     meta = naming.meta(TEST, plan_id, vid)
     gone = []
     for service in (False, True):
         for vol in site.volume.find_volumes(meta, service=service):
             site.volume.delete_volume(vol['id'], service=service)
             gone.append(vol['id'])
-    site.replication.delete_copy({'id': vid}, naming.copy_id(plan_id, vid))
+    site.replication.delete_copy(volume, naming.copy_id(plan_id, vid))
     return gone
 
 
@@ -660,9 +671,11 @@ class CleanupTestVolume(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        _plan, site = _target(context, plan_id)
-        return {'volumes': _delete_test_volume(site, plan_id,
-                                               self.resource['id'])}
+        plan, site = _target(context, plan_id)
+        row = plans.resource_row(plan, plans.VOLUME, self.resource['id'])
+        return {'volumes': _delete_test_volume(
+            site, plan_id, {'id': self.resource['id'],
+                            'volume_type': _own_volume_type(row)})}
 
 
 class CleanupTestLeftovers(base.OperationTask):
@@ -769,20 +782,33 @@ class ReverseServerVolumes(base.OperationTask):
                       'now; a retry of reprotect continues from there, and '
                       'undoing it would need a second resync')
 
-    def _pairs(self, context, plan_id: str) -> dict[str, str]:
+    def _pairs(self, context, plan_id: str) -> list[tuple[dict, dict]]:
+        """(old source volume, recovered volume) with their types: the
+        old one's from the recipe (its type at the old source), the
+        recovered one's from the import."""
         assert self.resource is not None  # noqa: S101
         recovered = _recovered(context, plan_id, self.resource['type'],
                                self.resource['id'])
-        return {old: (new or {}).get('id') or old
-                for old, new in (recovered.get('volumes') or {}).items()}
+        try:
+            old_types = {v['id']: v.get('volume_type') for v in
+                         _recipe_volumes(_recipe(context, plan_id,
+                                                 self.resource['id']))}
+        except drv_base.DriverError:
+            old_types = {}
+        return [({'id': old, 'volume_type': old_types.get(old)
+                  or (new or {}).get('volume_type')},
+                 {'id': (new or {}).get('id') or old,
+                  'volume_type': (new or {}).get('volume_type')})
+                for old, new in (recovered.get('volumes') or {}).items()]
 
     def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
             ) -> dict:
         _plan, c = plans.plan_clients(context, plan_id)
         backend = c.replication('source')
         out = {}
-        for old, new in self._pairs(context, plan_id).items():
-            st = backend.reverse({'id': old}, {'id': new})
+        for old_vol, new_vol in self._pairs(context, plan_id):
+            old, new = old_vol['id'], new_vol['id']
+            st = backend.reverse(old_vol, new_vol)
             _sub_event(context, operation_id, self.step, base.EVENT_SUCCEEDED,
                        plans.VOLUME, old,
                        'replica of %s at %s: %s' % (

@@ -269,3 +269,61 @@ def test_file_pool_reverse_reports_the_primary(file_backend):
     st = backend.reverse({'id': 'v1'}, {'id': 'new-v1'})
     assert st['present'] is True and st['last_sync_at'] == 99.0
 
+
+
+# ------------------------------------------------------ routing by type
+
+class _Named(repl_base.ReplicationBackend):
+    """Records what it is asked, answering with its own name."""
+
+    calls: list = []
+
+    def status(self, volumes):
+        self.calls.append((type(self).__name__, [v['id'] for v in volumes]))
+        return {v['id']: {'present': True, 'detail': type(self).__name__}
+                for v in volumes}
+
+    def promote(self, volume, force=False):
+        return {'detail': type(self).__name__}
+
+    def copy(self, volume, copy_id):
+        return {'detail': type(self).__name__}
+
+    def delete_copy(self, volume, copy_id):
+        return True
+
+    def reverse(self, volume, primary):
+        return {'detail': type(self).__name__}
+
+
+class Ceph(_Named):
+    pass
+
+
+class Files(_Named):
+    pass
+
+
+def test_a_site_with_two_storage_backends_routes_each_volume_by_type(conf):
+    here = __name__
+    conf.config(group='replication', default_backend=here + ':Files',
+                backends={'site-b/ceph-replicated': here + ':Ceph'})
+    _Named.calls = []
+    site = {'name': 'site-b', 'region_name': 'RegionTwo'}
+    router = replication.load(site, None, mock.Mock())
+    assert isinstance(router, replication.VolumeTypeRouter)
+    vols = [{'id': 'v1', 'volume_type': 'ceph-replicated'},
+            {'id': 'v2', 'volume_type': 'replicated'},
+            {'id': 'v3', 'volume_type': 'ceph-replicated'}]
+    found = router.status(vols)
+    assert {k: v['detail'] for k, v in found.items()} == {
+        'v1': 'Ceph', 'v2': 'Files', 'v3': 'Ceph'}
+    # One status call per backend, not per volume.
+    assert sorted(_Named.calls) == [('Ceph', ['v1', 'v3']),
+                                    ('Files', ['v2'])]
+    assert router.promote(vols[0], force=True)['detail'] == 'Ceph'
+    assert router.copy(vols[1], 'c')['detail'] == 'Files'
+    assert router.reverse(vols[2], {'id': 'n'})['detail'] == 'Ceph'
+    # Another site is not routed: its one backend is loaded as it is.
+    other = replication.load({'name': 'site-a'}, None, mock.Mock())
+    assert isinstance(other, Files)

@@ -130,8 +130,11 @@ def test_record_cutoff_reads_replica_ages_at_the_target(env):
     with mock.patch.object(recovery.time, 'time', return_value=1000.0):
         cutoff = _execute(recovery.RecordCutoff())
     # One status call for every volume, at the target's backend.
+    # Each volume with its type, for a site routing volumes by type.
     cloud.repl('target').status.assert_called_once_with(
-        [{'id': 'vb'}, {'id': 'vd'}, {'id': 'v1'}])
+        [{'id': 'vb', 'volume_type': 'plain-a'},
+         {'id': 'vd', 'volume_type': 'rep-a'},
+         {'id': 'v1', 'volume_type': None}])
     assert cutoff['replica_age_seconds'] == {
         'vb': 10.0, 'vd': None, 'v1': None, 'docs': 30.0, 'logs': 12.0}
     assert cutoff['rpo_seconds'] == 30.0
@@ -681,7 +684,8 @@ def test_wait_caught_up_when_every_replica_has_the_stopped_data(env):
                        stopped_s1={'stopped_at': 100.0})
     assert out == {'caught_up_at': 200.0, 'since': 100.0}
     cloud.repl('target').status.assert_called_once_with(
-        [{'id': 'vb'}, {'id': 'vd'}])
+        [{'id': 'vb', 'volume_type': 'plain-a'},
+         {'id': 'vd', 'volume_type': 'rep-a'}])
     db.protected_resource_update.assert_called_once_with(
         mock.ANY, PLAN, CONT, 'docs',
         {'replica': {'k': 1, 'last_in_sync_at': 200.0}})
@@ -761,9 +765,10 @@ def test_cleanup_test_server_deletes_what_the_test_made(env):
     net.delete_port.assert_called_once_with('tp1')
     assert vol.delete_volume.call_args_list == [
         mock.call('t-vb', service=False), mock.call('t-vd', service=False)]
-    assert repl.delete_copy.call_args_list == [
-        mock.call({'id': 'vb'}, naming.copy_id(PLAN, 'vb')),
-        mock.call({'id': 'vd'}, naming.copy_id(PLAN, 'vd'))]
+    assert [(c.args[0]['id'], c.args[0]['volume_type'], c.args[1])
+            for c in repl.delete_copy.call_args_list] == [
+        ('vb', 'plain-a', naming.copy_id(PLAN, 'vb')),
+        ('vd', 'rep-a', naming.copy_id(PLAN, 'vd'))]
     assert out == {'servers': ['ts1'], 'ports': ['tp1'],
                    'volumes': ['t-vb', 't-vd']}
     assert _nothing_at(cloud, 'source')
@@ -802,7 +807,7 @@ def test_cleanup_test_volume_also_deletes_the_storage_copy(env):
     cloud.vol().delete_volume.assert_called_once_with('mid-transfer',
                                                       service=True)
     cloud.repl().delete_copy.assert_called_once_with(
-        {'id': 'v1'}, naming.copy_id(PLAN, 'v1'))
+        {'id': 'v1', 'volume_type': None}, naming.copy_id(PLAN, 'v1'))
     assert out == {'volumes': ['mid-transfer']}
 
 
@@ -884,9 +889,12 @@ def test_reverse_server_volumes_at_the_source_backend(env):
     cloud.repl('source').reverse.return_value = {'present': True,
                                                  'health': 'syncing'}
     out = _execute(recovery.ReverseServerVolumes(resource=_server()))
+    # The old volume with its type at the old source (from the recipe).
     assert cloud.repl('source').reverse.call_args_list == [
-        mock.call({'id': 'vb'}, {'id': 'new-vb'}),
-        mock.call({'id': 'vd'}, {'id': 'new-vd'})]
+        mock.call({'id': 'vb', 'volume_type': 'plain-a'},
+                  {'id': 'new-vb', 'volume_type': None}),
+        mock.call({'id': 'vd', 'volume_type': 'rep-a'},
+                  {'id': 'new-vd', 'volume_type': None})]
     cloud.repl('target').reverse.assert_not_called()
     assert out == {'vb': {'primary': 'new-vb', 'health': 'syncing',
                           'present': True},
@@ -905,7 +913,8 @@ def test_reverse_volume(env):
     out = _execute(recovery.ReverseVolume(resource={'type': VOL,
                                                     'id': 'v1'}))
     cloud.repl('source').reverse.assert_called_once_with(
-        {'id': 'v1'}, {'id': 'new-v1'})
+        {'id': 'v1', 'volume_type': None},
+        {'id': 'new-v1', 'volume_type': None})
     assert out['v1']['primary'] == 'new-v1'
 
 

@@ -111,6 +111,9 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
     src_vol.get_volume.assert_not_called()
     lags = {r['id']: r['lag_seconds'] for r in figures['resources']}
     assert lags == {'s1': 90.0, 's2': 1.0, 'v4': 30.0, 'docs': 100.0}
+    # The RPO an operation reports is the achieved one, not the target.
+    assert figures['rpo_seconds'] == figures['rpo_seconds_achieved'] == 100.0
+    assert figures['rpo_seconds_target'] == 60
     states_ = {r['id']: r['state'] for r in figures['resources']}
     assert states_ == {'s1': 'lagging', 's2': 'in_sync', 'v4': 'in_sync',
                        'docs': 'lagging'}

@@ -56,16 +56,18 @@ def session(request: Any) -> ks_session.Session:
     return ks_session.Session(auth=auth, verify=cacert or verify)
 
 
+def endpoint(request: Any) -> str:
+    """The catalog's ``dr`` endpoint in the user's region, unless the
+    ``DRS_ENDPOINT_OVERRIDE`` setting names another."""
+    override = getattr(settings, 'DRS_ENDPOINT_OVERRIDE', None)
+    return override or base.url_for(request, SERVICE_TYPE)
+
+
 @memoized.memoized
 def drsclient(request: Any) -> drs_client.Client:
-    endpoint = base.url_for(request, SERVICE_TYPE)
-    return drs_client.Client(ks_session_for(request),
-                             endpoint_override=endpoint,
+    return drs_client.Client(session(request),
+                             endpoint_override=endpoint(request),
                              api_version='latest')
-
-
-def ks_session_for(request: Any) -> ks_session.Session:
-    return session(request)
 
 
 def error_detail(exc: BaseException) -> str:

@@ -63,7 +63,10 @@ class Page:
         return path
 
     def login(self, cloud, user):
-        self.get('/auth/logout/')
+        # Logging out is a POST from the user menu; a new user starts
+        # with no session cookie instead.
+        self.get('/auth/login/')
+        self.driver.delete_all_cookies()
         self.get('/auth/login/')
         self.find('#id_username').send_keys(cloud.user(user)['name'])
         self.find('#id_password').send_keys(cloud.user(user)['password'])
@@ -74,7 +77,7 @@ class Page:
 
     def choose(self, select_id, value):
         """Pick ``value`` in a Horizon themable select."""
-        select = self.find('#%s' % select_id)
+        select = self.find('[id="%s"]' % select_id)
         box = select.find_element(By.XPATH, '..')
         box.find_element(By.CSS_SELECTOR, '.dropdown-toggle').click()
         box.find_element(By.CSS_SELECTOR,
@@ -84,10 +87,14 @@ class Page:
     def click_js(self, element):
         self.driver.execute_script('arguments[0].click();', element)
 
+    MODAL_SUBMIT = '#modal_wrapper .modal .modal-footer [type=submit]'
+
+    def wait_modal(self):
+        """The modal form, once loaded (not Horizon's spinner)."""
+        return self.find(self.MODAL_SUBMIT, 60)
+
     def submit_modal(self):
-        modal = self.find('#modal_wrapper .modal', 30)
-        modal.find_element(By.CSS_SELECTOR,
-                           '.modal-footer [type=submit]').click()
+        self.wait_modal().click()
 
     def run_action(self, plan_id, action, label, confirm=None):
         """Start an action from the plan's page; lands on the operation."""
@@ -95,7 +102,7 @@ class Page:
         link = self.find('a[href$="/%s/action/%s/"]' % (plan_id, action))
         assert label in link.get_attribute('textContent'), label
         self.click_js(link)
-        self.find('#modal_wrapper .modal')
+        self.wait_modal()
         if confirm is not None:
             self.find('#id_confirm_name').send_keys(confirm)
         self.check('modal-%s' % action)
@@ -148,7 +155,7 @@ def test_plan_lifecycle_in_the_browser(page, cloud, drs, workload):
 
     # Create Plan: the sites, then the workflow.
     page.click_js(create)
-    page.find('#id_source_site')
+    page.wait_modal()
     page.choose('id_source_site', drs.sites['a']['id'])
     page.choose('id_target_site', drs.sites['b']['id'])
     page.check('create-sites')

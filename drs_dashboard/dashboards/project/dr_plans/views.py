@@ -91,17 +91,6 @@ class ChooseSitesView(forms.ModalFormView):
     submit_url = reverse_lazy('horizon:project:dr_plans:choose_sites')
     page_title = _('Create Plan')
 
-    def get_success_url(self):
-        return self._next
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        return response
-
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        return form
-
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         if form.is_valid() and form.handle(request, form.cleaned_data):
@@ -120,6 +109,12 @@ class CreateView(workflows.WorkflowView):
     def get_initial(self):
         return {'source_site': self.request.GET.get('source', ''),
                 'target_site': self.request.GET.get('target', '')}
+
+    def get_context_data(self, **kwargs):
+        # WorkflowView has no page title of its own (the breadcrumb's).
+        context = super().get_context_data(**kwargs)
+        context['page_title'] = self.page_title
+        return context
 
 
 class ActionView(forms.ModalFormView):

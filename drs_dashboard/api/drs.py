@@ -280,8 +280,12 @@ def timeline(report: dict | None, plan: dict | None = None,
             y += row
         res = bar['resource']
         label = bar['step']
-        if res and res.get('id') and res['id'] not in label:
-            label = '%s %s' % (label, res['id'][:8])
+        if res and res.get('id'):
+            # Steps named for a resource carry its id: the first 8
+            # characters tell them apart (the full id is in the tooltip).
+            short = res['id'][:8]
+            label = (label.replace(res['id'], short) if res['id'] in label
+                     else '%s %s' % (label, short))
         rows.append(dict(bar, y=y, x=label_w + bar['start'] * scale,
                          w=max((bar['end'] - bar['start']) * scale, 2.0),
                          label=label,

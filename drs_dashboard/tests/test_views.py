@@ -67,7 +67,7 @@ class PlansIndexTests(DrsTestCase):
         self.assertIn('42.0 s / 10 s', html)
         self.assertIn(reverse('horizon:project:dr_plans:operation',
                               args=(fx.OPERATION['id'],)), html)
-        self.assertRegex(html, r'Test Failover</a>\s*<span class="text-success">'
+        self.assertRegex(html, r'Test Failover</a><span class="text-success">&nbsp;'
                          r'\(Succeeded\)')
 
     def test_member_sees_the_actions_the_state_allows(self):

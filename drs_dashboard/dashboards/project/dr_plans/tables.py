@@ -8,17 +8,20 @@ from horizon import tables
 
 from drs_dashboard.api import drs
 
+# In the order of the row's buttons: the first one the plan's state allows
+# is the primary button, so the safe, everyday actions come first and
+# unprotect last.
 ACTION_NAMES = {
     'protect': _('Protect'),
-    'unprotect': _('Unprotect'),
-    'sync': _('Sync Now'),
-    'preflight': _('Run Preflight'),
     'test_failover': _('Test Failover'),
     'cleanup_test': _('Clean Up Test'),
+    'preflight': _('Run Preflight'),
+    'sync': _('Sync Now'),
+    'reprotect': _('Reprotect'),
     'planned_migration': _('Planned Migration'),
     'failover': _('Failover'),
-    'reprotect': _('Reprotect'),
     'failback': _('Failback'),
+    'unprotect': _('Unprotect'),
 }
 
 STATUS_CHOICES = (
@@ -139,7 +142,7 @@ def last_operation(plan):
     url = reverse('horizon:project:dr_plans:operation', args=(op['id'],))
     css = {'succeeded': 'text-success', 'failed': 'text-danger'}.get(
         op['status'], '')
-    return format_html('<a href="{}">{}</a> <span class="{}">({})</span>',
+    return format_html('<a href="{}">{}</a><span class="{}">&nbsp;({})</span>',
                        url, ACTION_NAMES.get(op['action'], op['action']),
                        css, dict(OP_STATUS_DISPLAY).get(op['status'],
                                                         op['status']))

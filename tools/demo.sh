@@ -20,7 +20,9 @@
 #
 # Site A's services are restarted, the workload removed and drs stopped
 # at the end, whatever happened. drs's files live in .drs-demo/.
-# DRS_DEMO_KEEP=1 keeps the workload for a look around.
+# DRS_DEMO_KEEP=1 keeps the workload for a look around, and leaves drs
+# running with the dashboard on it (tools/dashboard.sh; 'tools/dashboard.sh
+# stop' and a kill of the printed drs pid end them).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -38,6 +40,12 @@ rm -rf "$DEMO"; mkdir -p "$DEMO"
 PY=$DRS_VENV/bin/python
 DRS_PID=
 cleanup() {
+    if [ "${DRS_DEMO_KEEP:-}" = 1 ] && [ -n "$DRS_PID" ]; then
+        say "DRS_DEMO_KEEP=1: drs-all-in-one keeps running on $DRS (pid $DRS_PID)"
+        DRS_URL=$DRS "$DRS_TOP/tools/dashboard.sh" start \
+            || say "the dashboard did not start (see .dashboard/)"
+        return
+    fi
     if [ -n "$DRS_PID" ]; then
         say "stopping drs-all-in-one"
         kill "$DRS_PID" 2>/dev/null || true

@@ -14,6 +14,10 @@ import openstack
 from drs_dashboard.api import drs
 
 
+def _by_name(items: Any) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda item: str(item['name']))
+
+
 def connection(request: Any, region: str) -> openstack.connection.Connection:
     return openstack.connection.Connection(
         session=drs.session(request), region_name=region)
@@ -37,36 +41,34 @@ def inventory(request: Any, region: str) -> dict[str, list[dict]]:
         except Exception as e:  # noqa: BLE001 - shown to the user
             out['errors'].append('%s: %s' % (key, e))
 
-    collect('servers', lambda: sorted(
-        ({'id': s.id, 'name': s.name,
+    collect('servers', lambda: _by_name(
+        {'id': s.id, 'name': s.name,
           'volumes': [a['id'] for a in s.attached_volumes or []]}
-         for s in conn.compute.servers()), key=lambda s: s['name']))
-    collect('volumes', lambda: sorted(
-        ({'id': v.id, 'name': v.name or v.id,
+         for s in conn.compute.servers()))
+    collect('volumes', lambda: _by_name(
+        {'id': v.id, 'name': v.name or v.id,
           'attached_to': [a.get('server_id') for a in v.attachments or []]}
-         for v in conn.block_storage.volumes()), key=lambda v: v['name']))
-    collect('containers', lambda: sorted(
-        ({'id': c.name, 'name': c.name}
-         for c in conn.object_store.containers()), key=lambda c: c['name']))
-    collect('networks', lambda: sorted(
-        ({'id': n.id, 'name': n.name or n.id}
-         for n in conn.network.networks()), key=lambda n: n['name']))
-    collect('subnets', lambda: sorted(
-        ({'id': s.id, 'name': '%s (%s)' % (s.name or s.id, s.cidr)}
-         for s in conn.network.subnets()), key=lambda s: s['name']))
-    collect('flavors', lambda: sorted(
-        ({'id': f.name, 'name': f.name}
-         for f in conn.compute.flavors()), key=lambda f: f['name']))
-    collect('availability_zones', lambda: sorted(
-        ({'id': z.name, 'name': z.name}
-         for z in conn.compute.availability_zones()),
-        key=lambda z: z['name']))
-    collect('volume_types', lambda: sorted(
-        ({'id': t.name, 'name': t.name}
-         for t in conn.block_storage.types()), key=lambda t: t['name']))
-    collect('security_groups', lambda: sorted(
-        ({'id': g.id, 'name': g.name}
+         for v in conn.block_storage.volumes()))
+    collect('containers', lambda: _by_name(
+        {'id': c.name, 'name': c.name}
+         for c in conn.object_store.containers()))
+    collect('networks', lambda: _by_name(
+        {'id': n.id, 'name': n.name or n.id}
+         for n in conn.network.networks()))
+    collect('subnets', lambda: _by_name(
+        {'id': s.id, 'name': '%s (%s)' % (s.name or s.id, s.cidr)}
+         for s in conn.network.subnets()))
+    collect('flavors', lambda: _by_name(
+        {'id': f.name, 'name': f.name}
+         for f in conn.compute.flavors()))
+    collect('availability_zones', lambda: _by_name(
+        {'id': z.name, 'name': z.name}
+         for z in conn.compute.availability_zones()))
+    collect('volume_types', lambda: _by_name(
+        {'id': t.name, 'name': t.name}
+         for t in conn.block_storage.types()))
+    collect('security_groups', lambda: _by_name(
+        {'id': g.id, 'name': g.name}
          for g in conn.network.security_groups(
-             project_id=request.user.project_id)),
-        key=lambda g: g['name']))
+             project_id=request.user.project_id)))
     return out

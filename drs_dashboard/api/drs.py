@@ -48,7 +48,8 @@ ACTIONS_ALL = tuple(ACTION_STATES) + ('cleanup_test',)
 def session(request: Any) -> ks_session.Session:
     """A keystoneauth1 session authenticated by the user's token."""
     user = request.user
-    auth_url = getattr(user, 'endpoint', None) or settings.OPENSTACK_KEYSTONE_URL
+    auth_url = (getattr(user, 'endpoint', None)
+                or settings.OPENSTACK_KEYSTONE_URL)
     auth = ks_v3.Token(auth_url=auth_url, token=user.token.id,
                        project_id=user.project_id)
     verify = not getattr(settings, 'OPENSTACK_SSL_NO_VERIFY', False)
@@ -189,6 +190,10 @@ def parse_time(text: str | None) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
 
 
+def _at(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
+
+
 def resource_tiers(plan: dict | None) -> dict[str, int]:
     """Resource id -> tier, the volumes of a server in its tier."""
     tiers: dict[str, int] = {}
@@ -232,21 +237,20 @@ def timeline(report: dict | None, plan: dict | None = None,
     """
     if not report or not report.get('steps'):
         return None
-    t0 = parse_time(report.get('started_at'))
     steps = [s for s in report['steps'] if s.get('started_at')]
     if not steps:
         return None
-    if t0 is None:
-        t0 = min(parse_time(s['started_at']) for s in steps)
+    t0 = parse_time(report.get('started_at')) or min(
+        _at(s['started_at']) for s in steps)
     tiers = resource_tiers(plan)
     bars = []
     for s in steps:
-        start = (parse_time(s['started_at']) - t0).total_seconds()
+        start = (_at(s['started_at']) - t0).total_seconds()
         end_t = parse_time(s.get('ended_at'))
         end = ((end_t - t0).total_seconds() if end_t
                else start + (s.get('duration_seconds') or 0))
         res = s.get('resource') or {}
-        tier = tiers.get(res.get('id')) if res else None
+        tier = tiers.get(str(res.get('id'))) if res else None
         if res and tier is None and res.get('type') in (
                 'OS::Swift::Container',):
             tier = 0
@@ -340,9 +344,9 @@ def plan_row(request: Any, plan: dict, names: dict[str, str] | None = None,
                              sort_key='created_at', sort_dir='desc', limit=1)
         last = ops[0] if ops else None
     return Row(plan,
-               source_name=names.get(plan.get('source_site'),
+               source_name=names.get(str(plan.get('source_site')),
                                      plan.get('source_site')),
-               target_name=names.get(plan.get('target_site'),
+               target_name=names.get(str(plan.get('target_site')),
                                      plan.get('target_site')),
                last_operation=last)
 

@@ -1,8 +1,8 @@
 """What tools/dashboard.sh needs in the test cloud and in drs.
 
-``python -m drs_dashboard.devserver.cloud_setup CLOUD_JSON DRS_URL CATALOG_URL``
+``python -m drs_dashboard.devserver.cloud_setup CLOUD_JSON DRS_URL CATALOG``
   registers the ``dr`` service and its endpoints in each region of the
-  test cloud at CATALOG_URL (the dashboard's drs, 127.0.0.1:9779 by
+  test cloud at CATALOG (the dashboard's drs, 127.0.0.1:9779 by
   default) if there are none (additive: existing ones are kept), and the
   two test-cloud sites in the drs at DRS_URL if it has none. Prints the
   endpoint the dashboard must use when the catalog's is not DRS_URL

@@ -24,8 +24,9 @@ CONF_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'conf')
 POLICY_FILES = dict(POLICY_FILES,  # noqa: F405
                     dr=os.path.join(CONF_DIR, 'dr_policy.yaml'))
-DEFAULT_POLICY_FILES = dict(DEFAULT_POLICY_FILES,  # noqa: F405
-                            dr=os.path.join(CONF_DIR, 'dr_default_policy.yaml'))
+DEFAULT_POLICY_FILES = dict(
+    DEFAULT_POLICY_FILES,  # noqa: F405
+    dr=os.path.join(CONF_DIR, 'dr_default_policy.yaml'))
 
 # pytest runs these without Django's test runner: an in-memory database.
 DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3',

@@ -67,8 +67,8 @@ class PlansIndexTests(DrsTestCase):
         self.assertIn('42.0 s / 10 s', html)
         self.assertIn(reverse('horizon:project:dr_plans:operation',
                               args=(fx.OPERATION['id'],)), html)
-        self.assertRegex(html, r'Test Failover</a><span class="text-success">&nbsp;'
-                         r'\(Succeeded\)')
+        self.assertRegex(html, r'Test Failover</a>'
+                         r'<span class="text-success">&nbsp;\(Succeeded\)')
 
     def test_member_sees_the_actions_the_state_allows(self):
         res = self.client.get(INDEX)
@@ -366,7 +366,8 @@ class SitesTests(DrsTestCase):
         self.client_mock.sites.create.return_value = fx.SITE_A
         res = self.client.post(reverse('horizon:admin:dr_sites:create'), {
             'name': 'dc-east', 'region_name': 'RegionOne',
-            'auth_url': 'http://keystone.example:5000/v3', 'interface': 'public'})
+            'auth_url': 'http://keystone.example:5000/v3',
+            'interface': 'public'})
         self.assertNoFormErrors(res)
         self.client_mock.sites.create.assert_called_once_with(
             name='dc-east', region_name='RegionOne',

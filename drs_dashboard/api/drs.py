@@ -19,6 +19,7 @@ from openstack_dashboard.api import base
 
 from drsclient import client as drs_client
 from drsclient import exceptions as drs_exc
+from drsclient.v1 import base as drs_base
 from drsclient.v1 import operations as drs_operations
 
 SERVICE_TYPE = 'dr'
@@ -286,8 +287,10 @@ def timeline(report: dict | None, plan: dict | None = None,
         label = bar['step']
         if res and res.get('id'):
             # Steps named for a resource carry its id: the first 8
-            # characters tell them apart (the full id is in the tooltip).
-            short = res['id'][:8]
+            # characters of a UUID tell them apart (the full id is in the
+            # tooltip); a name (a container's) is kept whole.
+            short = (res['id'][:8] if drs_base.is_uuid_like(res['id'])
+                     else res['id'])
             label = (label.replace(res['id'], short) if res['id'] in label
                      else '%s %s' % (label, short))
         rows.append(dict(bar, y=y, x=label_w + bar['start'] * scale,

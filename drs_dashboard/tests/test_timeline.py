@@ -65,3 +65,11 @@ def test_actions_allowed_follow_the_state_machine():
     assert drs.actions_allowed(fx.plan(current_operation='op')) == []
     assert 'failback' in drs.actions_allowed(fx.plan(reversed=True))
     assert 'failback' not in drs.actions_allowed(fx.plan())
+
+
+def test_labels_shorten_uuids_not_names():
+    chart = drs.timeline(fx.REPORT, fx.plan())
+    labels = {r['label'] for r in chart['rows']}
+    assert 'wait-active-%s' % fx.SERVER[:8] in labels
+    assert 'import-volume %s' % fx.VOL_BOOT[:8] in labels
+    assert 'activate-container-app' in labels

@@ -159,6 +159,7 @@ class PlanActionTests(DrsTestCase):
         res = self.client.get(self.url('failover'))
         self.assertEqual(res.status_code, 200)
         self.assertIn('confirm_name', res.content.decode())
+        self.assertIn('btn btn-danger" type="submit"', res.content.decode())
         res = self.client.post(self.url('failover'), {
             'plan_id': fx.PLAN['id'], 'action': 'failover',
             'confirm_name': 'not-billing'})
@@ -182,6 +183,7 @@ class PlanActionTests(DrsTestCase):
         self.client_mock.plans.action.return_value = fx.OPERATION
         res = self.client.get(self.url('test_failover'))
         self.assertNotIn('confirm_name', res.content.decode())
+        self.assertIn('btn btn-primary" type="submit"', res.content.decode())
         res = self.client.post(self.url('test_failover'), {
             'plan_id': fx.PLAN['id'], 'action': 'test_failover'})
         self.assertEqual(res.status_code, 302)

@@ -265,6 +265,15 @@ def _lifecycle(page, cloud, drs, plan):
     assert not page.all('a[href*="/action/"]')
     page.check('reader-plan')
 
+    # An admin sees the sites drs protects between.
+    page.login(cloud, 'admin')
+    page.get('/admin/dr_sites/')
+    table = page.find('#sites')
+    for key in ('a', 'b'):
+        assert drs.sites[key]['name'] in table.text
+    assert page.all('#sites__action_create')
+    page.check('admin-sites')
+
 
 def _remove_plan(drs, plan_id):
     shown = drs.plan(plan_id)

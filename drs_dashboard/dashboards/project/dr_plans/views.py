@@ -155,6 +155,11 @@ class ActionView(forms.ModalFormView):
         return reverse('horizon:project:dr_plans:action',
                        args=(self.kwargs['plan_id'], self.action))
 
+    @property
+    def cancel_url(self):
+        return reverse('horizon:project:dr_plans:detail',
+                       args=(self.kwargs['plan_id'],))
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs['plan'] = self.get_plan()

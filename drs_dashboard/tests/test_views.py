@@ -265,7 +265,8 @@ class OperationTests(DrsTestCase):
         self.client_mock.operations.get.return_value = dict(
             fx.OPERATION, action='preflight')
         self.client_mock.operations.report.return_value = dict(
-            fx.REPORT, action='preflight', steps=[], findings=[
+            fx.REPORT, action='preflight', rto_seconds=None,
+            rpo_seconds=None, findings=[
                 {'resource': {'type': 'OS::Nova::Server', 'id': fx.SERVER},
                  'severity': 'error',
                  'detail': 'flavor m1.tiny is not mapped'}])
@@ -273,6 +274,8 @@ class OperationTests(DrsTestCase):
                       args=(fx.OPERATION['id'],))
         html = self.client.get(url).content.decode()
         self.assertIn('Preflight Findings', html)
+        # No RTO nor RPO: the legend starts with no separator.
+        self.assertNotRegex(html, r'help-block">\s*&middot;')
         self.assertIn('flavor m1.tiny is not mapped', html)
         self.assertIn('list-group-item-danger', html)
 

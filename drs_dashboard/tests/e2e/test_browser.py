@@ -216,6 +216,13 @@ def _lifecycle(page, cloud, drs, plan):
     page.check('protect-done')
     assert status == 'succeeded', drs.tail()
 
+    # Preflight: its findings are listed (or it says there are none).
+    page.run_action(plan['id'], 'preflight', 'Run Preflight')
+    status, _seen = page.watch_operation('preflight', 300)
+    assert status == 'succeeded', drs.tail()
+    page.find('#drs-report .drs-findings, #drs-report .drs-findings-none')
+    page.check('preflight-done')
+
     page.run_action(plan['id'], 'test_failover', 'Test Failover')
     status, seen = page.watch_operation('test-failover', 600)
     assert status == 'succeeded', drs.tail()

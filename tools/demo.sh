@@ -20,7 +20,9 @@
 #
 # Site A's services are restarted, the workload removed and drs stopped
 # at the end, whatever happened. drs's files live in .drs-demo/.
-# DRS_DEMO_KEEP=1 keeps the workload for a look around.
+# DRS_DEMO_KEEP=1 keeps the workload for a look around, and leaves drs
+# running with the dashboard on it (tools/dashboard.sh; 'tools/dashboard.sh
+# stop' and a kill of the printed drs pid end them).
 #
 #   tools/demo.sh --serve   only the set-up: the test cloud, then drs on
 #                           127.0.0.1:${DRS_PORT:-9779} with a generated
@@ -63,6 +65,12 @@ rm -rf "$DEMO"; mkdir -p "$DEMO"
 PY=$DRS_VENV/bin/python
 DRS_PID=
 cleanup() {
+    if [ "${DRS_DEMO_KEEP:-}" = 1 ] && [ -n "$DRS_PID" ]; then
+        say "DRS_DEMO_KEEP=1: drs-all-in-one keeps running on $DRS (pid $DRS_PID)"
+        DRS_URL=$DRS "$DRS_TOP/tools/dashboard.sh" start \
+            || say "the dashboard did not start (see .dashboard/)"
+        return
+    fi
     if [ -n "$DRS_PID" ]; then
         say "stopping drs-all-in-one"
         kill "$DRS_PID" 2>/dev/null || true
@@ -76,56 +84,7 @@ if [ $SERVE = 1 ]; then
 else
     DRS_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 fi
-"$PY" - "$CLOUD_JSON" "$DEMO" "$DRS_PORT" > "$DEMO/drs.conf" <<'PYCONF'
-import json, sys
-cloud = json.load(open(sys.argv[1]))
-demo, port = sys.argv[2], sys.argv[3]
-ks = cloud['keystone']['url']
-drs = cloud['users']['drs']
-pools = ','.join('%s:%s' % (s['region'], s['cinder']['pool_dir'])
-                 for s in cloud['sites'].values())
-auth = f"""auth_url = {ks}
-auth_type = password
-username = {drs['name']}
-password = {drs['password']}
-project_name = {drs['project']}
-user_domain_name = Default
-project_domain_name = Default
-"""
-print(f"""# drs-all-in-one against the two-site test cloud, written by
-# tools/demo.sh from {sys.argv[1]}.
-# Every option, with its help: tox -e genconfig (etc/drs/drs.conf.sample).
-[DEFAULT]
-log_file = {demo}/drs.log
-transport_url = fake://
-[api]
-host_ip = 127.0.0.1
-port = {port}
-auth_strategy = keystone
-[database]
-connection = sqlite:///{demo}/drs.sqlite
-[engine]
-periodic_interval = 5
-[protection]
-sync_interval = 5
-[drivers]
-wait_timeout = 120
-[replication]
-default_backend = drs_file_pool:FilePoolBackend
-[file_pool_replication]
-pool_dirs = {pools}
-[recovery]
-server_active_timeout = 180
-resource_timeout = 120
-# Tokens of the API's callers are checked by this Keystone.
-[keystone_authtoken]
-www_authenticate_uri = {ks}
-{auth}interface = public
-# drs's own user: each plan gets a Keystone trust to it, which the engine
-# acts through (without it, plans cannot be protected).
-[service_auth]
-{auth}""")
-PYCONF
+"$DRS_VENV/bin/python" "$DRS_TOP/tools/testcloud_drs_conf.py" "$CLOUD_JSON" "$DEMO" "$DRS_PORT" > "$DEMO/drs.conf"
 
 DRS=http://127.0.0.1:$DRS_PORT
 say "starting drs-all-in-one on $DRS (SQLite, in-process engine; log .drs-demo/drs.log)"

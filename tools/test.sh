@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The tests of drs, all of them: unit and functional (real Keystone,
 # SQLite/MariaDB/PostgreSQL, RabbitMQ, Redis), then integration (drs and
-# the two-site test cloud of real OpenStack services). Sets up whatever this
-# machine lacks first.
+# the two-site test cloud of real OpenStack services), then the dashboard
+# (Horizon plugin view tests, and the browser test in headless Chromium
+# against the test cloud). Sets up whatever this machine lacks first.
 #
 #   tools/test.sh                 everything
 #   tools/test.sh PATH...         only what pytest is given (the test cloud
 #                                 is brought up when a path is under
-#                                 drs/tests/integration)
+#                                 drs/tests/integration; paths under
+#                                 drs_dashboard run in .venv-dashboard)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -36,8 +38,22 @@ integration() {
     return $status
 }
 
+dashboard() {  # the Horizon plugin's tests, from its own virtualenv
+    apt_install chromium chromium-driver
+    "$DRS_TOP/tools/dashboard.sh" setup
+    local artifacts=${DRS_E2E_ARTIFACTS:-$DRS_TOP/.dashboard/e2e-artifacts}
+    rm -rf "$artifacts"; mkdir -p "$artifacts"
+    say "dashboard tests (the browser test's screenshots: $artifacts)"
+    # Bounded: the browser test takes about 3 minutes.
+    DRS_E2E=1 DRS_E2E_ARTIFACTS=$artifacts DRS_VENV=$DRS_VENV \
+        timeout 900 "$DRS_TOP/.venv-dashboard/bin/python" -m pytest \
+        -p no:cacheprovider -ra "$@"
+}
+
 if [ $# -gt 0 ]; then
-    if [[ " $* " == *integration* ]]; then
+    if [[ " $* " == *drs_dashboard* ]]; then
+        dashboard "$@"
+    elif [[ " $* " == *integration* ]]; then
         integration "$@"
     else
         run_pytest "$@"
@@ -57,4 +73,6 @@ say "the developer notes (doc/)"
 "$DRS_VENV/bin/sphinx-build" -q -W -b html doc/source doc/build/html \
     || status=$?
 integration drs/tests/integration || status=$?
+# After the integration tests: the test cloud is up.
+dashboard drs_dashboard/tests || status=$?
 exit $status

@@ -47,6 +47,13 @@ class ValidationError(Invalid):
     code = 'drs.validation_error'
 
 
+class UnsupportedMediaType(DrsException):
+    msg_fmt = _('The body must be JSON (Content-Type: application/json), '
+                'not %(content_type)s.')
+    code = 'drs.unsupported_media_type'
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+
+
 class NotAuthorized(DrsException):
     msg_fmt = _('Policy does not allow %(action)s to be performed.')
     code = 'drs.forbidden'

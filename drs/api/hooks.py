@@ -55,6 +55,11 @@ class RPCHook(hooks.PecanHook):
         state.request.rpcapi = self._rpcapi
 
 
+_JSON_TYPES = ('application/json', 'application/javascript')
+# Media types webob parses into form fields for Pecan's routing.
+_FORM_TYPES = ('application/x-www-form-urlencoded',)
+
+
 class RequestShapeHook(hooks.PecanHook):
     """Requests Pecan itself would mishandle, refused first (400/404).
 
@@ -62,13 +67,21 @@ class RequestShapeHook(hooks.PecanHook):
     ValueError (logging a traceback): a body nested deeper than Python's
     parser goes raises RecursionError, a 500. And an empty path segment
     (``/v1/plans//``, or an id of ``%2F``) reaches a controller method
-    without its id, a TypeError.
+    without its id, a TypeError. A form body (``multipart/form-data``,
+    ``application/x-www-form-urlencoded``) is parsed by routing too, and
+    one without a boundary raised ValueError: the API takes JSON only, so
+    any other media type is a 415 before routing.
     """
 
     def on_route(self, state):
         request = state.request
         if '//' in request.path_info:
             raise webob.exc.HTTPNotFound()
+        content_type = request.content_type
+        if content_type and content_type not in _JSON_TYPES and (
+                request.body or content_type in _FORM_TYPES or
+                content_type.startswith('multipart/')):
+            raise exception.UnsupportedMediaType(content_type=content_type)
         if request.content_type in ('application/json',
                                     'application/javascript') and \
                 request.body:

@@ -97,6 +97,18 @@ class SiteInUse(Conflict):
     code = 'drs.site.in_use'
 
 
+class PlanExists(Conflict):
+    msg_fmt = _("A plan named '%(name)s' already exists in this project "
+                "(%(plan)s); plan names are unique in a project.")
+    code = 'drs.plan.exists'
+
+
+class ResourceInOtherPlan(Conflict):
+    msg_fmt = _('%(type)s %(id)s is already protected by plan %(plan)s '
+                '(%(name)s); a resource belongs to at most one plan.')
+    code = 'drs.plan.resource_in_other_plan'
+
+
 class PlanInvalidState(Conflict):
     msg_fmt = _('Plan %(plan)s is %(status)s: %(detail)s')
     code = 'drs.plan.invalid_state'

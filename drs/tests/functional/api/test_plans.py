@@ -116,7 +116,7 @@ def test_reader_reads_but_cannot_write(api, sites):
 
 def test_admin_lists_all_projects_and_members_cannot(api, sites):
     mine = create(api)
-    theirs = create(api, user='bob')
+    theirs = create(api, user='bob', resources=[])
     listed = api.get('/v1/plans?all_projects=true', user='admin',
                      status=200).json['plans']
     assert {p['id'] for p in listed} == {mine['id'], theirs['id']}
@@ -174,7 +174,8 @@ def test_missing_body_parts_are_400(api, sites):
 
 
 def test_pagination_follows_next_links(api, sites):
-    ids = [create(api, name='plan-%d' % i)['id'] for i in range(5)]
+    ids = [create(api, name='plan-%d' % i, resources=[])['id']
+           for i in range(5)]
     seen, path, pages = [], '/v1/plans?limit=2', 0
     while path:
         body = api.get(path, status=200).json

@@ -3,6 +3,12 @@
 ``drs.wsgi.api:application``. The configuration files come from
 ``OS_DRS_CONFIG_FILES`` (comma or space separated) when set, else from
 oslo.config's default places (``/etc/drs/drs.conf``, ...).
+
+Threaded servers (gunicorn ``--threads``/gthread, uWSGI ``--threads``,
+mod_wsgi) are supported: the app is built once, under a lock, by the
+first request when the module was not loaded by a main thread, and
+nothing in its set-up needs the main thread (Guru Meditation falls back
+as :func:`drs.common.service.setup_guru_meditation` says).
 """
 
 import os
@@ -23,11 +29,15 @@ def init_application():
     return api_app.setup_app()
 
 
-def application(environ, start_response):
-    """Build the app on the first request, in the worker that serves it."""
+def _get_application():
     global _application
     if _application is None:
         with _lock:
             if _application is None:
                 _application = init_application()
-    return _application(environ, start_response)
+    return _application
+
+
+def application(environ, start_response):
+    """The app, built on the first request if it is not built yet."""
+    return _get_application()(environ, start_response)

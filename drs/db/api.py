@@ -510,7 +510,14 @@ def operation_create(context, plan_id: str, action: str, parameters: dict,
         sa.update(models.Plan).where(*where).values(**values)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        context.session.expire(plan)
+        # Changed meanwhile; deleted (a DELETE racing the action) is a
+        # 404, not a "changed, try again" 409.
+        context.session.expunge(plan)
+        plan = context.session.scalars(
+            _select(models.Plan, project_id).where(models.Plan.id == plan_id)
+        ).one_or_none()
+        if plan is None:
+            raise exception.PlanNotFound(plan=plan_id)
         raise _plan_conflict(context.session, plan, spec)
     operation = models.Operation(
         id=operation_id, plan_id=plan_id, project_id=plan.project_id,

@@ -363,6 +363,10 @@ def plan_delete(context, plan_id: str, project_id: str | None = None,
     if plan is None:
         raise exception.PlanNotFound(plan=plan_id)
     _check_idle(plan, allowed_statuses, 'cannot be deleted')
+    if plan.test_active:
+        raise exception.PlanInvalidState(
+            plan=plan.id, status=plan.status,
+            detail='a test failover is active: run cleanup_test first')
     context.session.delete(plan)
 
 
@@ -374,10 +378,13 @@ def _check_idle(plan: models.Plan, allowed_statuses: tuple[str, ...] | None,
             plan=plan.id, status=plan.status,
             detail='it %s while operation %s runs' % (what, op))
     if allowed_statuses is not None and plan.status not in allowed_statuses:
+        hint = ''
+        if plan.status in (states.PROTECTED, states.DEGRADED):
+            hint = '; unprotect it first'
         raise exception.PlanInvalidState(
             plan=plan.id, status=plan.status,
-            detail='it %s in this state (allowed: %s)' % (
-                what, ', '.join(allowed_statuses)))
+            detail='it %s in this state (allowed: %s)%s' % (
+                what, ', '.join(allowed_statuses), hint))
 
 
 @oslo_db_api.retry_on_deadlock

@@ -215,3 +215,43 @@ def test_another_projects_marker_is_refused(api, sites):
     theirs = create(api, user='bob')
     resp = api.get('/v1/plans?marker=' + theirs['id'], status=400)
     assert 'marker' in error_of(resp)['detail']
+
+
+def _set_plan(database, plan_id, **values):
+    import sqlalchemy as sa
+    from drs.db import models
+    with database.begin() as conn:
+        conn.execute(sa.update(models.Plan).where(
+            models.Plan.id == plan_id).values(**values))
+
+
+def test_a_failed_over_plan_can_be_deleted(api, sites, database):
+    # After a real failover a tenant who will not reprotect must not be
+    # stuck with the plan (it once was a 409); the target keeps what was
+    # recovered: drs only forgets the plan.
+    plan = create(api)
+    _set_plan(database, plan['id'], status='failed_over')
+    api.delete('/v1/plans/' + plan['id'], status=204)
+    api.get('/v1/plans/' + plan['id'], status=404)
+    # The same resources may be protected again by a new plan.
+    create(api)
+
+
+@pytest.mark.parametrize('status', ['protected', 'degraded',
+                                    'failover_error'])
+def test_a_protecting_plan_cannot_be_deleted(api, sites, database, status):
+    plan = create(api)
+    _set_plan(database, plan['id'], status=status)
+    resp = api.delete('/v1/plans/' + plan['id'], status=409)
+    error = error_of(resp)
+    assert error['code'] == 'drs.plan.invalid_state'
+    assert 'failed_over' in error['detail']
+    if status != 'failover_error':
+        assert 'unprotect it first' in error['detail']
+
+
+def test_a_plan_with_an_active_test_cannot_be_deleted(api, sites, database):
+    plan = create(api)
+    _set_plan(database, plan['id'], test_active=True)
+    resp = api.delete('/v1/plans/' + plan['id'], status=409)
+    assert 'cleanup_test' in error_of(resp)['detail']

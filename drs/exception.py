@@ -120,6 +120,15 @@ class PlanBusy(Conflict):
     code = 'drs.plan.busy'
 
 
+class NoServiceCredentials(DrsException):
+    msg_fmt = _('drs cannot protect plans here: it has no service '
+                'credentials ([service_auth]) to make the Keystone trust the '
+                'engine acts through. Ask the cloud operator to configure '
+                '[service_auth]; no plan was created.')
+    code = 'drs.plan.no_service_credentials'
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
 class NotAcceptable(DrsException):
     msg_fmt = _('%(detail)s')
     code = 'drs.not_acceptable'

@@ -8,6 +8,7 @@ from oslo_service import backend as service_backend
 from oslo_reports import guru_meditation_report as gmr
 from oslo_reports import opts as gmr_opts
 
+from drs.common import log_redaction
 from drs.conf import opts as conf_opts
 from drs import version
 
@@ -43,6 +44,9 @@ def prepare_service(argv: list[str] | None = None,
          version=version.version_string(),
          default_config_files=default_config_files)
     log.setup(conf, 'drs')
+    # Client libraries log bodies at debug: no user data, password, token
+    # or trust id in clear in any drs log.
+    log_redaction.install()
     setup_guru_meditation(conf)
 
 

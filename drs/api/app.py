@@ -51,7 +51,7 @@ def setup_app(conf: cfg.ConfigOpts = CONF):
         None, {'oslo_config_config': conf}))
     app = middleware.VersionNegotiation(app)
     app = sizelimit.RequestBodySizeLimiter(app, conf)
-    app = middleware.ErrorFormatter(app)
+    app = middleware.ErrorFormatter(app, conf.api.max_url_length)
     app = request_id.RequestId(app)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
     return cors.CORS(app, conf)

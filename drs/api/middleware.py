@@ -34,12 +34,20 @@ PUBLIC_PATHS = frozenset(['', '/', '/v1', '/v1/', '/v1/openapi.json'])
 
 class ErrorFormatter:
 
-    def __init__(self, app):
+    def __init__(self, app, max_url_length: int | None = None):
         self.app = app
+        self.max_url_length = max_url_length
 
     @webob.dec.wsgify
     def __call__(self, req: webob.Request) -> webob.Response:
         request_id = req.environ.get(errors.REQUEST_ID_ENV)
+        url_length = len(req.environ.get('PATH_INFO', '')) + len(
+            req.environ.get('QUERY_STRING', ''))
+        if self.max_url_length and url_length > self.max_url_length:
+            return errors.error_response(
+                414, 'The request URL is %d characters long; at most %d '
+                'are accepted.' % (url_length, self.max_url_length),
+                request_id=request_id)
         try:
             resp = req.get_response(self.app)
         except Exception:

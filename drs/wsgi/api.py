@@ -9,6 +9,12 @@ mod_wsgi) are supported: the app is built once, under a lock, by the
 first request when the module was not loaded by a main thread, and
 nothing in its set-up needs the main thread (Guru Meditation falls back
 as :func:`drs.common.service.setup_guru_meditation` says).
+
+drs answers a URL longer than ``[api] max_url_length`` (4000) with a 414
+in its error format; the server's own limit must be above it or the
+server answers first, in HTML: gunicorn ``--limit-request-line 8190``
+(its default, 4094, is just above 4000 for short methods), uWSGI
+``--buffer-size 8192``.
 """
 
 import os

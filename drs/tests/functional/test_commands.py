@@ -61,7 +61,10 @@ def test_manage_db_sync_and_status(tmp_path, backend):
     ['--workers', '1'],
     # Threaded: the app is built in a request thread (it once raised
     # "signal only works in main thread" on every request, an HTML 500).
-    ['--workers', '2', '--worker-class', 'gthread', '--threads', '4'],
+    ['--workers', '2', '--worker-class', 'gthread', '--threads', '4',
+     # As drs.wsgi.api says: above [api] max_url_length, so that a long
+     # URL gets drs's 414 in the error format, not gunicorn's HTML one.
+     '--limit-request-line', '8190'],
 ], ids=['sync', 'gthread'])
 def test_wsgi_module_under_gunicorn(tmp_path, workers):
     url = 'sqlite:///%s' % (tmp_path / 'drs.sqlite')
@@ -113,6 +116,11 @@ def test_wsgi_module_under_gunicorn(tmp_path, workers):
         assert {r.status_code for r in reads} == {200}
         listed = requests.get(base + '/v1/sites?limit=100', timeout=10)
         assert len(listed.json()['sites']) == 16
+        if '--limit-request-line' in workers:
+            long = requests.get(base + '/v1/sites/' + 'x' * 5000,
+                                timeout=10)
+            assert long.status_code == 414
+            assert long.json()['errors'][0]['code'] == 'drs.uri_too_long'
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -114,3 +114,12 @@ def test_options_answers_with_allow(app, ids):
         assert ('HEAD' in allow) == ('GET' in documented), path
     assert app.options('/v1/plans').headers['Allow'] == \
         'GET, HEAD, POST, OPTIONS'
+
+
+def test_an_id_over_4_kb_is_414_in_the_error_format(app, ids):
+    resp = app.get('/v1/plans/' + 'x' * 5000, expect_errors=True)
+    error = _error(resp, 414)
+    assert error['code'] == 'drs.uri_too_long'
+    # Query strings count too; a long but acceptable id is a plain 404.
+    _error(app.get('/v1/plans?name=' + 'x' * 5000, expect_errors=True), 414)
+    _error(app.get('/v1/plans/' + 'x' * 3000, expect_errors=True), 404)

@@ -3,7 +3,6 @@ resource ids compared exactly and as long as the schema allows: on
 SQLite, MariaDB and PostgreSQL, through the real API."""
 
 from drs.db import api as db_api
-from drs import exception
 from drs.tests.functional.api.test_plans import create
 from drs.tests.functional.api.test_plans import plan_body
 from drs.tests.functional.conftest import error_of

@@ -47,6 +47,13 @@ class ValidationError(Invalid):
     code = 'drs.validation_error'
 
 
+class UnsupportedMediaType(DrsException):
+    msg_fmt = _('The body must be JSON (Content-Type: application/json), '
+                'not %(content_type)s.')
+    code = 'drs.unsupported_media_type'
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+
+
 class NotAuthorized(DrsException):
     msg_fmt = _('Policy does not allow %(action)s to be performed.')
     code = 'drs.forbidden'
@@ -90,6 +97,18 @@ class SiteInUse(Conflict):
     code = 'drs.site.in_use'
 
 
+class PlanExists(Conflict):
+    msg_fmt = _("A plan named '%(name)s' already exists in this project "
+                "(%(plan)s); plan names are unique in a project.")
+    code = 'drs.plan.exists'
+
+
+class ResourceInOtherPlan(Conflict):
+    msg_fmt = _('%(type)s %(id)s is already protected by plan %(plan)s '
+                '(%(name)s); a resource belongs to at most one plan.')
+    code = 'drs.plan.resource_in_other_plan'
+
+
 class PlanInvalidState(Conflict):
     msg_fmt = _('Plan %(plan)s is %(status)s: %(detail)s')
     code = 'drs.plan.invalid_state'
@@ -99,6 +118,15 @@ class PlanBusy(Conflict):
     msg_fmt = _('Plan %(plan)s already has operation %(operation)s '
                 '(%(action)s) running.')
     code = 'drs.plan.busy'
+
+
+class NoServiceCredentials(DrsException):
+    msg_fmt = _('drs cannot protect plans here: it has no service '
+                'credentials ([service_auth]) to make the Keystone trust the '
+                'engine acts through. Ask the cloud operator to configure '
+                '[service_auth]; no plan was created.')
+    code = 'drs.plan.no_service_credentials'
+    status = HTTPStatus.SERVICE_UNAVAILABLE
 
 
 class NotAcceptable(DrsException):

@@ -4,7 +4,7 @@ From the outside in::
 
     CORS -> HTTPProxyToWSGI -> RequestId -> ErrorFormatter -> sizelimit
          -> VersionNegotiation -> Healthcheck (/healthcheck, no auth)
-         -> auth_token -> Pecan
+         -> MethodRouter (405, OPTIONS, HEAD) -> auth_token -> Pecan
 """
 
 from oslo_config import cfg
@@ -45,12 +45,13 @@ def setup_app(conf: cfg.ConfigOpts = CONF):
     if conf.api.auth_strategy == 'keystone':
         app = middleware.AuthTokenMiddleware(
             app, {'oslo_config_config': conf})
+    app = middleware.MethodRouter(app)
     # oslo.middleware's Healthcheck answers every path it is given.
     app = middleware.Mount(app, '/healthcheck', healthcheck.Healthcheck(
         None, {'oslo_config_config': conf}))
     app = middleware.VersionNegotiation(app)
     app = sizelimit.RequestBodySizeLimiter(app, conf)
-    app = middleware.ErrorFormatter(app)
+    app = middleware.ErrorFormatter(app, conf.api.max_url_length)
     app = request_id.RequestId(app)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
     return cors.CORS(app, conf)

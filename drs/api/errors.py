@@ -19,6 +19,7 @@ _GENERIC_CODES = {
     406: 'drs.not_acceptable',
     409: 'drs.conflict',
     413: 'drs.request_too_large',
+    414: 'drs.uri_too_long',
     415: 'drs.unsupported_media_type',
     500: 'drs.internal_error',
     503: 'drs.service_unavailable',

@@ -2,6 +2,7 @@
 
 import json
 
+from oslo_db import exception as db_exc
 from oslo_log import log
 import pecan
 from pecan import hooks
@@ -11,6 +12,7 @@ from drs.api import errors
 from drs.api import microversion
 from drs.api import middleware
 from drs import context as drs_context
+from drs.db import api as db_api
 from drs import exception
 
 LOG = log.getLogger(__name__)
@@ -55,6 +57,11 @@ class RPCHook(hooks.PecanHook):
         state.request.rpcapi = self._rpcapi
 
 
+_JSON_TYPES = ('application/json', 'application/javascript')
+# Media types webob parses into form fields for Pecan's routing.
+_FORM_TYPES = ('application/x-www-form-urlencoded',)
+
+
 class RequestShapeHook(hooks.PecanHook):
     """Requests Pecan itself would mishandle, refused first (400/404).
 
@@ -62,13 +69,21 @@ class RequestShapeHook(hooks.PecanHook):
     ValueError (logging a traceback): a body nested deeper than Python's
     parser goes raises RecursionError, a 500. And an empty path segment
     (``/v1/plans//``, or an id of ``%2F``) reaches a controller method
-    without its id, a TypeError.
+    without its id, a TypeError. A form body (``multipart/form-data``,
+    ``application/x-www-form-urlencoded``) is parsed by routing too, and
+    one without a boundary raised ValueError: the API takes JSON only, so
+    any other media type is a 415 before routing.
     """
 
     def on_route(self, state):
         request = state.request
         if '//' in request.path_info:
             raise webob.exc.HTTPNotFound()
+        content_type = request.content_type
+        if content_type and content_type not in _JSON_TYPES and (
+                request.body or content_type in _FORM_TYPES or
+                content_type.startswith('multipart/')):
+            raise exception.UnsupportedMediaType(content_type=content_type)
         if request.content_type in ('application/json',
                                     'application/javascript') and \
                 request.body:
@@ -109,10 +124,35 @@ class ExceptionHook(hooks.PecanHook):
             return errors.error_response(e.code, detail,
                                          request_id=request_id,
                                          headers=_allow(e))
+        db_error = _db_error(e)
+        if db_error is not None:
+            status, detail = db_error
+            LOG.warning('Request %s: database refused the change: %s',
+                        request_id, type(e).__name__)
+            return errors.error_response(status, detail,
+                                         request_id=request_id)
         LOG.exception('Unexpected error in request %s', request_id)
         return errors.error_response(
             500, 'The server has either erred or is incapable of '
             'performing the requested operation.', request_id=request_id)
+
+
+def _db_error(e: Exception) -> tuple[int, str] | None:
+    """A database refusal drs's own checks did not foresee, as a 4xx/503.
+
+    The details (statement, values) stay in the server's log: they may
+    hold another project's data.
+    """
+    if isinstance(e, db_exc.DBDuplicateEntry):
+        return 409, 'The request conflicts with an existing resource.'
+    if isinstance(e, db_exc.DBReferenceError):
+        return 409, 'The request refers to a resource that does not exist.'
+    if isinstance(e, db_exc.DBInvalidUnicodeParameter) or \
+            db_api.is_data_error(e):
+        return 400, 'A value of the request is too long or malformed.'
+    if isinstance(e, db_exc.DBConnectionError):
+        return 503, 'The database is unavailable; try again later.'
+    return None
 
 
 def _allow(e: webob.exc.HTTPException) -> list:

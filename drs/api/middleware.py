@@ -5,12 +5,16 @@
   error format, and never lets a traceback out.
 * :class:`VersionNegotiation` negotiates the microversion of ``/v1``
   requests and puts the min/max headers on every response.
+* :class:`MethodRouter` answers, from the route table of the OpenAPI
+  document, the methods a route does not have (405 with ``Allow``),
+  ``OPTIONS`` (``Allow``), and ``HEAD`` wherever ``GET`` is allowed.
 * :class:`Mount` serves ``/healthcheck`` before authentication.
 * :class:`AuthTokenMiddleware` is keystonemiddleware's auth_token with
   the version documents left public.
 """
 
 import json
+import re
 
 from keystonemiddleware import auth_token
 from oslo_log import log
@@ -30,12 +34,20 @@ PUBLIC_PATHS = frozenset(['', '/', '/v1', '/v1/', '/v1/openapi.json'])
 
 class ErrorFormatter:
 
-    def __init__(self, app):
+    def __init__(self, app, max_url_length: int | None = None):
         self.app = app
+        self.max_url_length = max_url_length
 
     @webob.dec.wsgify
     def __call__(self, req: webob.Request) -> webob.Response:
         request_id = req.environ.get(errors.REQUEST_ID_ENV)
+        url_length = len(req.environ.get('PATH_INFO', '')) + len(
+            req.environ.get('QUERY_STRING', ''))
+        if self.max_url_length and url_length > self.max_url_length:
+            return errors.error_response(
+                414, 'The request URL is %d characters long; at most %d '
+                'are accepted.' % (url_length, self.max_url_length),
+                request_id=request_id)
         try:
             resp = req.get_response(self.app)
         except Exception:
@@ -131,6 +143,78 @@ class VersionNegotiation:
             vary.append(microversion.HEADER)
         resp.headers['Vary'] = ', '.join(vary)
         return resp
+
+
+class MethodRouter:
+    """405, OPTIONS and HEAD from the documented routes.
+
+    The OpenAPI document lists every (method, path) the controllers route
+    (a unit test holds the two together). For a path that matches one of
+    its templates:
+
+    * ``OPTIONS`` answers 204 with the ``Allow`` header, no token needed
+      (it tells nothing the public document does not);
+    * ``HEAD`` is served as ``GET`` (authenticated and authorized like
+      it) without the body;
+    * another method the route does not have is a 405 with ``Allow``,
+      before Pecan, which would answer 404 (``POST /v1/plans/{id}``) or
+      route it elsewhere.
+
+    Paths matching no template go on to Pecan (its 404).
+    """
+
+    def __init__(self, app, operations: set[tuple[str, str]] | None = None):
+        self.app = app
+        if operations is None:
+            from drs.api import openapi
+            operations = openapi.operations()
+        methods: dict[str, set[str]] = {}
+        for method, path in operations:
+            methods.setdefault(path, set()).add(method)
+        self._routes = []
+        for path, allowed in methods.items():
+            if 'GET' in allowed:
+                allowed.add('HEAD')
+            allowed.add('OPTIONS')
+            regex = re.compile('^%s/?$' % re.sub(
+                r'\\\{[^}]*\\\}', '[^/]+', re.escape(path.rstrip('/'))))
+            order = ('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE',
+                     'OPTIONS')
+            self._routes.append((regex, ', '.join(
+                m for m in order if m in allowed)))
+
+    def allowed(self, path: str) -> str | None:
+        """The Allow header of ``path``, None when no route matches."""
+        for regex, allow in self._routes:
+            if regex.match(path):
+                return allow
+        return None
+
+    def __call__(self, environ, start_response):
+        req = webob.Request(environ)
+        allow = self.allowed(req.path_info or '/')
+        method = req.method
+        if allow is None:
+            return self.app(environ, start_response)
+        if method == 'OPTIONS':
+            resp = webob.Response(status=204, headers=[('Allow', allow)])
+            del resp.content_type
+            return resp(environ, start_response)
+        if method not in allow.split(', '):
+            resp = errors.error_response(
+                405, 'The method %s is not allowed on %s (allowed: %s).' % (
+                    method, req.path_info, allow),
+                request_id=environ.get(errors.REQUEST_ID_ENV),
+                headers=[('Allow', allow)])
+            return resp(environ, start_response)
+        if method == 'HEAD':
+            environ['REQUEST_METHOD'] = 'GET'
+            resp = req.get_response(self.app)
+            environ['REQUEST_METHOD'] = 'HEAD'
+            # webob sends the headers (Content-Length included) of a
+            # response to HEAD without its body.
+            return resp(environ, start_response)
+        return self.app(environ, start_response)
 
 
 class Mount:

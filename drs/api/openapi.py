@@ -410,12 +410,15 @@ def _document() -> dict:
     version_header = {
         'name': microversion.HEADER, 'in': 'header', 'required': False,
         'description': 'The microversion, "%s 1.N" or "%s latest" '
-                       '(default: the minimum).' % (
+                       '(default: the minimum), possibly among other '
+                       'services\' entries ("compute 2.90, %s 1.0"), '
+                       'which are ignored. A version outside the range '
+                       'is a 406; a malformed value a 400.' % (
+                           microversion.SERVICE_TYPE,
                            microversion.SERVICE_TYPE,
                            microversion.SERVICE_TYPE),
         'schema': {'type': 'string',
-                   'pattern': '^%s (latest|[1-9][0-9]*\\.[0-9]+)$'
-                   % microversion.SERVICE_TYPE},
+                   'pattern': microversion.HEADER_PATTERN},
     }
     paths = _paths()
     for path, item in paths.items():

@@ -7,8 +7,11 @@ project, impersonation. Only its id is stored (``plans.trust_id``, never
 shown). It is deleted with the plan.
 
 Trusts need Keystone: with ``[api] auth_strategy = noauth`` (tests,
-development) or without ``[service_auth]``, plans are created without a
-trust, and the engine refuses to act on them with a message saying so.
+development) plans are created without a trust. With Keystone but
+without ``[service_auth]`` no trust can be made and the engine could never
+act for the plan: creating one is refused (503,
+``drs.plan.no_service_credentials``) rather than accepting a plan whose
+protect would fail later.
 """
 
 from oslo_config import cfg
@@ -16,6 +19,7 @@ from oslo_log import log
 import pecan
 
 from drs.common import identity
+from drs import exception
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -30,11 +34,15 @@ def enabled() -> bool:
 
 def create(context) -> str | None:
     """A trust for a new plan of the caller, or None (see the module)."""
-    if not enabled():
+    if CONF.api.auth_strategy != 'keystone':
         return None
+    if not identity.service_auth_configured():
+        LOG.warning('Plan creation refused: [service_auth] is not '
+                    'configured, so no trust can be made for the engine.')
+        raise exception.NoServiceCredentials()
     user_auth = pecan.request.environ.get(TOKEN_AUTH_ENV)
     if user_auth is None:
-        return None
+        raise exception.NoServiceCredentials()
     return identity.create_trust(user_auth, context.user_id,
                                 context.project_id, list(context.roles))
 

@@ -1,15 +1,19 @@
 """Start-up shared by every drs process."""
 
+import threading
+
 from oslo_config import cfg
 from oslo_log import log
 from oslo_service import backend as service_backend
 from oslo_reports import guru_meditation_report as gmr
 from oslo_reports import opts as gmr_opts
 
+from drs.common import log_redaction
 from drs.conf import opts as conf_opts
 from drs import version
 
 CONF = cfg.CONF
+LOG = log.getLogger(__name__)
 _logging_registered = False
 
 
@@ -40,4 +44,26 @@ def prepare_service(argv: list[str] | None = None,
          version=version.version_string(),
          default_config_files=default_config_files)
     log.setup(conf, 'drs')
-    gmr.TextGuruMeditation.setup_autorun(version.version_info, conf=conf)
+    # Client libraries log bodies at debug: no user data, password, token
+    # or trust id in clear in any drs log.
+    log_redaction.install()
+    setup_guru_meditation(conf)
+
+
+def setup_guru_meditation(conf: cfg.ConfigOpts = CONF) -> None:
+    """Guru Meditation Reports on SIGUSR2, or on a file's change.
+
+    A signal handler can only be installed from the main thread: a WSGI
+    server that builds the app in a request thread (mod_wsgi, or a
+    threaded server loading it lazily) gets the file watcher of
+    ``[oslo_reports] file_event_handler`` when it is set, and otherwise a
+    warning instead of a ``ValueError`` on every request.
+    """
+    main = threading.current_thread() is threading.main_thread()
+    if not main and not conf.oslo_reports.file_event_handler:
+        LOG.warning('Guru Meditation Reports are off: drs was started '
+                    'outside the main thread, where no signal handler can '
+                    'be installed; set [oslo_reports] file_event_handler '
+                    'to get them.')
+    gmr.TextGuruMeditation.setup_autorun(version.version_info, conf=conf,
+                                         setup_signal=main)

@@ -30,6 +30,14 @@ api_opts = [
         'default_limit', default=100, min=1,
         help=_('The number of items a list returns when the request does '
                'not say (capped by max_limit).')),
+    cfg.IntOpt(
+        'max_url_length', default=4000, min=256,
+        help=_('The longest request URL (path and query string) the API '
+               'reads; a longer one is a 414 in the API error format. '
+               'Keep it below the WSGI server\'s own request-line limit '
+               '(gunicorn --limit-request-line, 4094 by default: raise it '
+               'to 8190; uWSGI buffer-size), which would otherwise answer '
+               'first, in HTML.')),
     cfg.URIOpt(
         'public_endpoint', schemes=['http', 'https'],
         help=_('Public URL of the API, used in the links of responses. '

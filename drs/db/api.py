@@ -186,7 +186,7 @@ def site_delete(context, site_id: str) -> None:
 
 # ------------------------------------------------------------------ plans
 
-def _resource_rows(plan_id: str, resources: list[dict],
+def _resource_rows(plan_id: str, source_site_id: str, resources: list[dict],
                    existing: dict[tuple[str, str], models.ProtectedResource]
                    ) -> list[models.ProtectedResource]:
     """Rows for ``resources``, keeping the state of those already there."""
@@ -198,6 +198,7 @@ def _resource_rows(plan_id: str, resources: list[dict],
                 id=_new_id(), plan_id=plan_id, resource_type=res['type'],
                 resource_id=res['id'], replication_state='unprotected',
                 replica={}, protect_data={})
+        row.source_site_id = source_site_id
         row.tier = res.get('tier', 1)
         row.position = position
         rows.append(row)
@@ -225,14 +226,93 @@ def plan_list(context, project_id: str | None = None,
                      models.Plan, limit, marker, sort_key, sort_dir, filters)
 
 
+def is_data_error(e: Exception) -> bool:
+    """A value the column cannot hold (too long, malformed).
+
+    oslo.db gives DBDataError on MySQL but a plain DBError for
+    PostgreSQL's StringDataRightTruncation.
+    """
+    return isinstance(e, db_exc.DBDataError) or (
+        isinstance(e, db_exc.DBError) and
+        isinstance(getattr(e, 'inner_exception', None), sa.exc.DataError))
+
+
+def _check_plan_unique(session: orm.Session, plan_id: str,
+                       project_id: str, name: str, source_site_id: str,
+                       resources: list[dict]) -> None:
+    """409 for a name taken in the project, or a resource in another plan.
+
+    Checked before writing for a message that names the other plan; the
+    unique constraints stop a concurrent request that slips between.
+    """
+    with session.no_autoflush:
+        _check_plan_unique_now(session, plan_id, project_id, name,
+                               source_site_id, resources)
+
+
+def _check_plan_unique_now(session: orm.Session, plan_id: str,
+                           project_id: str, name: str, source_site_id: str,
+                           resources: list[dict]) -> None:
+    other = session.scalars(sa.select(models.Plan).where(
+        models.Plan.project_id == project_id, models.Plan.name == name,
+        models.Plan.id != plan_id)).first()
+    if other is not None:
+        raise exception.PlanExists(name=name, plan=other.id)
+    keys = {(r['type'], r['id']) for r in resources}
+    if not keys:
+        return
+    res = models.ProtectedResource
+    rows = session.execute(
+        sa.select(res.resource_type, res.resource_id, models.Plan.id,
+                  models.Plan.name, models.Plan.project_id)
+        .join(models.Plan, models.Plan.id == res.plan_id)
+        .where(res.source_site_id == source_site_id,
+               res.plan_id != plan_id,
+               res.resource_id.in_(sorted({k[1] for k in keys})))).all()
+    for rtype, rid, other_id, other_name, other_project in rows:
+        if (rtype, rid) not in keys:
+            continue
+        if other_project == project_id:
+            raise exception.ResourceInOtherPlan(
+                type=rtype, id=rid, plan=other_id, name=other_name)
+        # Another project's plan is not named: its id would confirm it.
+        raise exception.ResourceInOtherPlan(
+            message='%s %s is already protected by a plan of another '
+            'project; a resource belongs to at most one plan.' % (
+                rtype, rid))
+
+
+def _flush_plan(session: orm.Session, plan: models.Plan,
+                resources: list[dict]) -> None:
+    """Flush, turning the database's refusals into 409 and 400."""
+    try:
+        session.flush()
+    except db_exc.DBDuplicateEntry as e:
+        columns = set(e.columns or ())
+        if 'name' in columns or any('name' in c for c in columns):
+            raise exception.PlanExists(name=plan.name, plan='another plan')
+        raise exception.Conflict(
+            detail='a resource of the plan was added to another plan '
+            'meanwhile, or the plan name was taken: try again to see which')
+    except db_exc.DBError as e:
+        if not is_data_error(e):
+            raise
+        raise exception.Invalid(
+            detail='a value of the plan is too long or malformed for the '
+            'database')
+
+
 @oslo_db_api.retry_on_deadlock
 @writer
 def plan_create(context, values: dict,
                 resources: list[dict]) -> models.Plan:
     plan = models.Plan(id=_new_id(), **values)
-    plan.resources = _resource_rows(plan.id, resources, {})
+    _check_plan_unique(context.session, plan.id, plan.project_id, plan.name,
+                       plan.source_site_id, resources)
+    plan.resources = _resource_rows(plan.id, plan.source_site_id, resources,
+                                    {})
     context.session.add(plan)
-    context.session.flush()
+    _flush_plan(context.session, plan, resources)
     return plan
 
 
@@ -258,12 +338,18 @@ def plan_update(context, plan_id: str, values: dict,
         _check_idle(plan, allowed_statuses, 'cannot be changed')
     for key, value in values.items():
         setattr(plan, key, value)
-    if resources is not None:
+    wanted = resources if resources is not None else [
+        {'type': r.resource_type, 'id': r.resource_id, 'tier': r.tier}
+        for r in plan.resources]
+    _check_plan_unique(context.session, plan.id, plan.project_id, plan.name,
+                       plan.source_site_id, wanted)
+    if resources is not None or 'source_site_id' in values:
         existing = {(r.resource_type, r.resource_id): r
                     for r in plan.resources}
-        plan.resources = _resource_rows(plan.id, resources, existing)
+        plan.resources = _resource_rows(plan.id, plan.source_site_id,
+                                        wanted, existing)
     plan.updated_at = timeutils.utcnow()
-    context.session.flush()
+    _flush_plan(context.session, plan, wanted)
     return plan
 
 
@@ -277,6 +363,10 @@ def plan_delete(context, plan_id: str, project_id: str | None = None,
     if plan is None:
         raise exception.PlanNotFound(plan=plan_id)
     _check_idle(plan, allowed_statuses, 'cannot be deleted')
+    if plan.test_active:
+        raise exception.PlanInvalidState(
+            plan=plan.id, status=plan.status,
+            detail='a test failover is active: run cleanup_test first')
     context.session.delete(plan)
 
 
@@ -288,10 +378,13 @@ def _check_idle(plan: models.Plan, allowed_statuses: tuple[str, ...] | None,
             plan=plan.id, status=plan.status,
             detail='it %s while operation %s runs' % (what, op))
     if allowed_statuses is not None and plan.status not in allowed_statuses:
+        hint = ''
+        if plan.status in (states.PROTECTED, states.DEGRADED):
+            hint = '; unprotect it first'
         raise exception.PlanInvalidState(
             plan=plan.id, status=plan.status,
-            detail='it %s in this state (allowed: %s)' % (
-                what, ', '.join(allowed_statuses)))
+            detail='it %s in this state (allowed: %s)%s' % (
+                what, ', '.join(allowed_statuses), hint))
 
 
 @oslo_db_api.retry_on_deadlock
@@ -424,7 +517,14 @@ def operation_create(context, plan_id: str, action: str, parameters: dict,
         sa.update(models.Plan).where(*where).values(**values)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        context.session.expire(plan)
+        # Changed meanwhile; deleted (a DELETE racing the action) is a
+        # 404, not a "changed, try again" 409.
+        context.session.expunge(plan)
+        plan = context.session.scalars(
+            _select(models.Plan, project_id).where(models.Plan.id == plan_id)
+        ).one_or_none()
+        if plan is None:
+            raise exception.PlanNotFound(plan=plan_id)
         raise _plan_conflict(context.session, plan, spec)
     operation = models.Operation(
         id=operation_id, plan_id=plan_id, project_id=plan.project_id,

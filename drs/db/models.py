@@ -22,6 +22,21 @@ JsonType = sa.JSON()
 DateTime = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
 
 UUID_LENGTH = 36
+# Swift allows container names of 256 bytes; the API's schemas of resource
+# ids never allow more (a unit test holds them to it).
+RESOURCE_ID_LENGTH = 256
+
+
+def ExactString(length: int) -> sa.types.TypeEngine:
+    """A string compared exactly (case and accents) on every database.
+
+    PostgreSQL's and SQLite's default comparisons are binary already;
+    MySQL/MariaDB's utf8mb4 default collation is case-insensitive, so
+    ``Logs`` and ``logs`` (two Swift containers) would collide.
+    """
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, charset='utf8mb4', collation='utf8mb4_bin'),
+        'mysql')
 
 
 class Base(orm.DeclarativeBase):
@@ -67,13 +82,16 @@ class Plan(TimestampMixin, Base):
     __table_args__ = (
         sa.Index('plans_project_id_idx', 'project_id'),
         sa.Index('plans_status_idx', 'status'),
+        # Plan names are unique in a project (the CLI finds plans by name).
+        sa.Index('uniq_plans0project0name', 'project_id', 'name',
+                 unique=True),
     )
 
     id: orm.Mapped[str] = orm.mapped_column(
         sa.String(UUID_LENGTH), primary_key=True)
     project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     user_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
-    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    name: orm.Mapped[str] = orm.mapped_column(ExactString(255))
     description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     source_site_id: orm.Mapped[str] = orm.mapped_column(
         sa.String(UUID_LENGTH),
@@ -113,6 +131,10 @@ class ProtectedResource(TimestampMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint('plan_id', 'resource_type', 'resource_id',
                             name='uniq_protected_resources0plan0type0id'),
+        # A resource (type, id, source site) is in at most one plan.
+        sa.UniqueConstraint(
+            'resource_type', 'resource_id', 'source_site_id',
+            name='uniq_protected_resources0type0id0source'),
     )
 
     id: orm.Mapped[str] = orm.mapped_column(
@@ -121,8 +143,15 @@ class ProtectedResource(TimestampMixin, Base):
         sa.String(UUID_LENGTH),
         sa.ForeignKey('plans.id', name='protected_resources_plan_id_fkey',
                       ondelete='CASCADE'))
-    resource_type: orm.Mapped[str] = orm.mapped_column(sa.String(255))
-    resource_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    resource_type: orm.Mapped[str] = orm.mapped_column(ExactString(255))
+    resource_id: orm.Mapped[str] = orm.mapped_column(
+        ExactString(RESOURCE_ID_LENGTH))
+    # The plan's source site (where the resource lives), kept here so the
+    # database itself refuses one resource in two plans.
+    source_site_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(UUID_LENGTH),
+        sa.ForeignKey('sites.id',
+                      name='protected_resources_source_site_id_fkey'))
     # Order of the resources as the user gave them.
     position: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
     tier: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=1)
@@ -221,6 +250,7 @@ class OperationEvent(Base):
     step: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     resource_type: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(255))
-    resource_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    resource_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(RESOURCE_ID_LENGTH))
     state: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     message: orm.Mapped[str | None] = orm.mapped_column(sa.Text)

@@ -3,6 +3,18 @@
 ``drs.wsgi.api:application``. The configuration files come from
 ``OS_DRS_CONFIG_FILES`` (comma or space separated) when set, else from
 oslo.config's default places (``/etc/drs/drs.conf``, ...).
+
+Threaded servers (gunicorn ``--threads``/gthread, uWSGI ``--threads``,
+mod_wsgi) are supported: the app is built once, under a lock, by the
+first request when the module was not loaded by a main thread, and
+nothing in its set-up needs the main thread (Guru Meditation falls back
+as :func:`drs.common.service.setup_guru_meditation` says).
+
+drs answers a URL longer than ``[api] max_url_length`` (4000) with a 414
+in its error format; the server's own limit must be above it or the
+server answers first, in HTML: gunicorn ``--limit-request-line 8190``
+(its default, 4094, is just above 4000 for short methods), uWSGI
+``--buffer-size 8192``.
 """
 
 import os
@@ -23,11 +35,15 @@ def init_application():
     return api_app.setup_app()
 
 
-def application(environ, start_response):
-    """Build the app on the first request, in the worker that serves it."""
+def _get_application():
     global _application
     if _application is None:
         with _lock:
             if _application is None:
                 _application = init_application()
-    return _application(environ, start_response)
+    return _application
+
+
+def application(environ, start_response):
+    """The app, built on the first request if it is not built yet."""
+    return _get_application()(environ, start_response)

@@ -34,3 +34,53 @@ def _ctx(roles, project='p1'):
 def test_personas(conf, roles, rule, project, allowed):
     assert policy.check(rule, _ctx(roles),
                         {'project_id': project}) is allowed
+
+
+def test_one_rule_per_action_defaulting_to_members():
+    from drs.common import states
+    names = {r.name: r for r in policies.list_rules()}
+    assert 'dr:plan:action' not in names
+    for action in states.ACTIONS:
+        rule = names['dr:plan:action:%s' % action]
+        assert rule.check_str == 'rule:admin_or_project_member'
+        assert rule.deprecated_rule.name == 'dr:plan:action'
+        assert action in rule.description
+
+
+def _policy_file(conf, tmp_path, rules: dict):
+    import json
+    path = tmp_path / 'policy.json'
+    path.write_text(json.dumps(rules))
+    conf.config(group='oslo_policy', policy_file=str(path))
+    policy.reset()
+
+
+MEMBER = ['member', 'reader']
+
+
+def test_operators_split_test_from_recovery(conf, tmp_path):
+    _policy_file(conf, tmp_path, {
+        'dr:plan:action:failover': 'rule:context_is_admin',
+        'dr:plan:action:planned_migration': 'rule:context_is_admin',
+        'dr:plan:action:failback': 'rule:context_is_admin',
+        'dr:plan:action:preflight': 'rule:admin_or_project_reader',
+    })
+    target = {'project_id': 'p1'}
+    assert policy.check('dr:plan:action:test_failover', _ctx(MEMBER), target)
+    assert policy.check('dr:plan:action:preflight', _ctx(['reader']), target)
+    for action in ('failover', 'planned_migration', 'failback'):
+        assert not policy.check('dr:plan:action:' + action, _ctx(MEMBER),
+                                target)
+        assert policy.check('dr:plan:action:' + action,
+                            _ctx(['admin'] + MEMBER), target)
+
+
+def test_an_override_of_the_old_rule_still_applies(conf, tmp_path):
+    # An operator who had made every action admin-only keeps that.
+    _policy_file(conf, tmp_path, {'dr:plan:action': 'rule:context_is_admin'})
+    from drs.common import states
+    for action in states.ACTIONS:
+        assert not policy.check('dr:plan:action:' + action, _ctx(MEMBER),
+                                {'project_id': 'p1'}), action
+        assert policy.check('dr:plan:action:' + action,
+                            _ctx(['admin'] + MEMBER), {'project_id': 'p1'})

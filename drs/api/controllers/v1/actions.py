@@ -19,9 +19,12 @@ class ActionsController(rest.RestController):
     @pecan.expose('json')
     def post(self, plan_id):
         context = pecan.request.context
-        plan = common.get_plan(context, plan_id, 'dr:plan:action')
         body = validation.body(schema.ACTION)
         (action, parameters), = body.items()
+        # One rule per action, so that test and recovery permissions can
+        # be split.
+        plan = common.get_plan(context, plan_id,
+                               'dr:plan:action:%s' % action)
         # Commit the PENDING operation first, then cast: an engine never
         # sees an operation that is not in the database, and one cast while
         # no engine runs is found by the next engine that starts.

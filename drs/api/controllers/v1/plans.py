@@ -2,6 +2,7 @@
 
 import functools
 
+from oslo_log import log
 import pecan
 from pecan import rest
 
@@ -18,11 +19,17 @@ from drs.db import api as db_api
 from drs import exception
 from drs import policy
 
+LOG = log.getLogger(__name__)
+
 SORT_KEYS = ('created_at', 'name', 'status', 'updated_at', 'id')
 FILTERS = ('name', 'status')
 
 # Changing what is protected, or where, needs a plan that protects nothing.
 _UNPROTECTED = (states.AVAILABLE, states.ERROR)
+# A plan is deleted when it protects nothing, or after a failover (its
+# workload runs at the target, which keeps everything recovered there:
+# deleting only makes drs forget the plan, without reprotect).
+_DELETABLE = _UNPROTECTED + (states.FAILED_OVER,)
 _STRUCTURAL = ('source_site', 'target_site', 'resources')
 
 DEFAULT_OPTIONS = {'volume_replication': 'volume-type',
@@ -217,6 +224,10 @@ class PlansController(base.CollectionController):
     def delete(self, plan_id):
         context = pecan.request.context
         plan = common.get_plan(context, plan_id, 'dr:plan:delete')
-        db_api.plan_delete(context, plan.id, allowed_statuses=_UNPROTECTED)
+        db_api.plan_delete(context, plan.id, allowed_statuses=_DELETABLE)
+        if plan.status == states.FAILED_OVER:
+            LOG.info('Plan %s deleted after its failover: what was '
+                     'recovered at site %s is kept as it is.',
+                     plan.id, plan.target_site_id)
         trusts.delete(plan.trust_id)
         pecan.response.status = 204

@@ -4,6 +4,8 @@ with it (real Keystone)."""
 from drs.db import api as db_api
 from drs import context as drs_context
 from drs.tests.functional.api.test_plans import create
+from drs.tests.functional.api.test_plans import plan_body
+from drs.tests.functional.conftest import error_of
 
 
 def _trusts(api) -> list[dict]:
@@ -24,3 +26,17 @@ def test_trust_created_hidden_and_deleted(api, sites):
     assert row.trust_id not in shown
     api.delete('/v1/plans/' + plan['id'], status=204)
     assert row.trust_id not in [t['id'] for t in _trusts(api)]
+
+
+def test_without_service_auth_plan_create_is_refused_clearly(
+        api, sites, monkeypatch):
+    # Once accepted without a trust (and no warning); protect then failed
+    # with a misleading message and left the plan in error. (The session's
+    # [service_auth] overrides are shared: hide them, do not clear them.)
+    from drs.common import identity
+    monkeypatch.setattr(identity, 'service_auth_configured', lambda: False)
+    resp = api.post('/v1/plans', body=plan_body(), status=503)
+    error = error_of(resp)
+    assert error['code'] == 'drs.plan.no_service_credentials'
+    assert '[service_auth]' in error['detail']
+    assert api.get('/v1/plans', status=200).json['plans'] == []

@@ -116,7 +116,7 @@ def test_reader_reads_but_cannot_write(api, sites):
 
 def test_admin_lists_all_projects_and_members_cannot(api, sites):
     mine = create(api)
-    theirs = create(api, user='bob')
+    theirs = create(api, user='bob', resources=[])
     listed = api.get('/v1/plans?all_projects=true', user='admin',
                      status=200).json['plans']
     assert {p['id'] for p in listed} == {mine['id'], theirs['id']}
@@ -174,7 +174,8 @@ def test_missing_body_parts_are_400(api, sites):
 
 
 def test_pagination_follows_next_links(api, sites):
-    ids = [create(api, name='plan-%d' % i)['id'] for i in range(5)]
+    ids = [create(api, name='plan-%d' % i, resources=[])['id']
+           for i in range(5)]
     seen, path, pages = [], '/v1/plans?limit=2', 0
     while path:
         body = api.get(path, status=200).json
@@ -214,3 +215,43 @@ def test_another_projects_marker_is_refused(api, sites):
     theirs = create(api, user='bob')
     resp = api.get('/v1/plans?marker=' + theirs['id'], status=400)
     assert 'marker' in error_of(resp)['detail']
+
+
+def _set_plan(database, plan_id, **values):
+    import sqlalchemy as sa
+    from drs.db import models
+    with database.begin() as conn:
+        conn.execute(sa.update(models.Plan).where(
+            models.Plan.id == plan_id).values(**values))
+
+
+def test_a_failed_over_plan_can_be_deleted(api, sites, database):
+    # After a real failover a tenant who will not reprotect must not be
+    # stuck with the plan (it once was a 409); the target keeps what was
+    # recovered: drs only forgets the plan.
+    plan = create(api)
+    _set_plan(database, plan['id'], status='failed_over')
+    api.delete('/v1/plans/' + plan['id'], status=204)
+    api.get('/v1/plans/' + plan['id'], status=404)
+    # The same resources may be protected again by a new plan.
+    create(api)
+
+
+@pytest.mark.parametrize('status', ['protected', 'degraded',
+                                    'failover_error'])
+def test_a_protecting_plan_cannot_be_deleted(api, sites, database, status):
+    plan = create(api)
+    _set_plan(database, plan['id'], status=status)
+    resp = api.delete('/v1/plans/' + plan['id'], status=409)
+    error = error_of(resp)
+    assert error['code'] == 'drs.plan.invalid_state'
+    assert 'failed_over' in error['detail']
+    if status != 'failover_error':
+        assert 'unprotect it first' in error['detail']
+
+
+def test_a_plan_with_an_active_test_cannot_be_deleted(api, sites, database):
+    plan = create(api)
+    _set_plan(database, plan['id'], test_active=True)
+    resp = api.delete('/v1/plans/' + plan['id'], status=409)
+    assert 'cleanup_test' in error_of(resp)['detail']

@@ -213,16 +213,18 @@ class EngineCloud:
                   fail_step: str | None = None,
                   resources: int = 3,
                   irreversible_step: str | None = None) -> str:
-        if self._sites is None:
-            a = db_api.site_create(self.context, {
-                'name': 'a-' + self.run_id, 'region_name': 'RegionOne',
-                'auth_url': 'http://127.0.0.1:5000/v3',
-                'interface': 'public'})
-            b = db_api.site_create(self.context, {
-                'name': 'b-' + self.run_id, 'region_name': 'RegionTwo',
-                'auth_url': 'http://127.0.0.1:5000/v3',
-                'interface': 'public'})
-            self._sites = (a.id, b.id)
+        # A site pair per plan: a resource (type, id, source site) is in
+        # at most one plan, and every plan has vol-0, vol-1...
+        suffix = '%s-%s' % (self.run_id, uuid.uuid4().hex[:6])
+        a = db_api.site_create(self.context, {
+            'name': 'a-' + suffix, 'region_name': 'RegionOne',
+            'auth_url': 'http://127.0.0.1:5000/v3',
+            'interface': 'public'})
+        b = db_api.site_create(self.context, {
+            'name': 'b-' + suffix, 'region_name': 'RegionTwo',
+            'auth_url': 'http://127.0.0.1:5000/v3',
+            'interface': 'public'})
+        self._sites = (a.id, b.id)
         options = {'test_steps': steps, 'test_step_seconds': seconds}
         if fail_step:
             options['test_fail_step'] = fail_step

@@ -128,3 +128,22 @@ def test_site_in_use_and_missing(ctx, plan):
         db_api.site_delete(ctx, plan.source_site_id)
     with pytest.raises(exception.SiteNotFound):
         db_api.site_get(ctx, 'nowhere')
+
+
+def test_an_action_racing_a_delete_is_404(ctx, plan, monkeypatch):
+    """The plan is deleted between the action's read and its
+    compare-and-swap: the action says the plan is gone, not "changed,
+    try again"."""
+    import sqlalchemy as sa
+    from drs.common import states
+    real = states.action_running_state
+
+    def delete_meanwhile(action, before):
+        with db_api.writer.using(ctx) as session:
+            session.execute(sa.delete(db_api.models.Plan).where(
+                db_api.models.Plan.id == plan.id))
+        return real(action, before)
+
+    monkeypatch.setattr(states, 'action_running_state', delete_meanwhile)
+    with pytest.raises(exception.PlanNotFound):
+        db_api.operation_create(ctx, plan.id, 'protect', {})

@@ -42,7 +42,7 @@ ensure_dashboard_venv() {  # Horizon, Selenium and drs (for drsclient)
         [ -x "$DPY" ] || python3 -m venv "$DASH_VENV"
         "$DASH_VENV/bin/pip" install -q -U pip
         "$DASH_VENV/bin/pip" install -q -c "$DRS_TOP/drs_dashboard/constraints.txt" \
-            horizon selenium pytest
+            horizon selenium pytest automaton
         "$DASH_VENV/bin/pip" install -q --no-deps -e "$DRS_TOP"
         rm -f "$DASH_VENV/.drs-static"
         echo "$want" > "$stamp"

@@ -15,6 +15,8 @@ def test_policy_files_are_generated_from_drs_policies():
                 'drs_dashboard.conf.generate_policy' % os.path.basename(path))
 
 
-def test_action_rule_is_member_or_admin():
+def test_every_action_has_its_rule_member_or_admin_by_default():
     text = generate_policy.render()
-    assert '"dr:plan:action": "rule:admin_or_project_member"' in text
+    for action in ('protect', 'test_failover', 'failover', 'failback'):
+        assert '"dr:plan:action:%s": "rule:admin_or_project_member"' % (
+            action) in text

@@ -67,8 +67,11 @@ class PlanAction(tables.LinkAction):
 
 
 def _make_action(action, danger):
+    # One policy rule per action (drs's dr:plan:action:<action>), so what
+    # an operator keeps for admins (failover, say) is not offered.
     attrs = {'name': action, 'verbose_name': ACTION_NAMES[action],
-             'action': action}
+             'action': action,
+             'policy_rules': (('dr', 'dr:plan:action:%s' % action),)}
     if danger:
         attrs['classes'] = ('ajax-modal', 'btn-danger')
     return type('%sAction' % action.title().replace('_', ''),

@@ -21,9 +21,11 @@ Per site ``x`` (ports ``CEPH_BASE[x] + ...``, all 127.0.0.1):
 
 The Ceph daemons run in the foreground (``-f``) and log to stderr, so they
 are tracked like every other service (``run/<name>.json``, ``log/<name>.log``).
-Memstore keeps its data in memory and saves it on a clean stop (TERM), so
-``down`` + ``up`` keep the images; a KILLed OSD loses them
-(``down --wipe`` then starts afresh).
+Memstore keeps its data in memory only: an OSD that stopped (``down``,
+``stop``, a crash) comes back empty, so ``up`` then makes both clusters
+afresh (pools, peers, zones; earlier images and objects are gone, Cinder
+volumes of the ``ceph`` backend made before are orphans).  SIGSTOP/SIGCONT
+(the failover tests) keeps the data.
 """
 import json
 import os
@@ -124,6 +126,11 @@ def mirror_cwd(state, site):
     cluster's, ``site-<peer>.conf`` the peer's (the cluster name of the
     bootstrap peer)."""
     return data_dir(state, site, 'mirror')
+
+
+def incarnation(state, site):
+    """Start time of the OSD process that holds the cluster's data."""
+    return data_dir(state, site, 'osd-incarnation')
 
 
 def pylib_dir(state):

@@ -258,6 +258,29 @@ def _once(state, name, fn, *args):
     return True
 
 
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return ''
+
+
+def _wipe_ceph(state):
+    """Stop the profile's processes and drop its cluster state."""
+    extras = ceph.services(state)
+    _parallel(lambda s: procs.Proc(state, s.name).stop(30),
+              [(s,) for s in reversed(extras)], len(extras))
+    for name in S.stamps(state):
+        if name.startswith('ceph-'):
+            os.unlink(S.stamp_path(state, name))
+    for site in L.SITES:
+        shutil.rmtree(ceph.data_dir(state, site), ignore_errors=True)
+    print('  ceph: a memstore OSD had stopped (its data is gone): both '
+          'clusters made afresh')
+    ceph.write_configs(state)
+
+
 def _up_ceph(state, timer):
     """The ``ceph`` profile's extras, in stages: each stage's one-time setup
     needs the daemons of the stage before it."""
@@ -271,6 +294,17 @@ def _up_ceph(state, timer):
 
     def clusters():
         done = []
+        def lost(s):
+            rec = procs.Proc(state, 'ceph-osd-%s' % s).record() or {}
+            return os.path.exists(S.stamp_path(
+                state, 'ceph-mkfs-osd-%s' % s)) and (
+                not procs.Proc(state, 'ceph-osd-%s' % s).alive() or
+                str(rec.get('starttime')) != _read(ceph.incarnation(state,
+                                                                    s)))
+        if any(lost(s) for s in L.SITES):
+            # A memstore OSD restarted comes back empty: start both
+            # clusters afresh (pools, peers, zones are made again).
+            _wipe_ceph(state)
         for s in L.SITES:
             _once(state, 'ceph-mkfs-mon-%s' % s, ceph.mkfs_mon, state, s)
         done += start(*['ceph-%s-%s' % (d, s) for s in L.SITES
@@ -278,6 +312,10 @@ def _up_ceph(state, timer):
         for s in L.SITES:
             _once(state, 'ceph-mkfs-osd-%s' % s, ceph.mkfs_osd, state, s)
         done += start(*['ceph-osd-%s' % s for s in L.SITES])
+        for s in L.SITES:     # the OSD process that holds the data
+            with open(ceph.incarnation(state, s), 'w') as f:
+                f.write(str(procs.Proc(state, 'ceph-osd-%s' % s).record()[
+                    'starttime']))
         return done
 
     def mirroring():

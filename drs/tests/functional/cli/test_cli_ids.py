@@ -14,7 +14,6 @@ import uuid
 
 import sqlalchemy as sa
 
-VOLUME = '5d1b7a0e-3f0b-4f7e-9a51-2c1d0e6f7a11'
 CLASS_PATH = re.compile(r'\b[a-z_]+(\.[a-z_]+)+\.[A-Z]\w+')
 
 
@@ -34,7 +33,7 @@ def test_short_ids_and_site_names(cli, cli_sites):
     name = 'ids-%s' % uuid.uuid4().hex[:6]
     plan = cli.json('dr', 'plan', 'create', name, '--source-site',
                     'cli-site-a', '--target-site', 'cli-site-b',
-                    '--volume', VOLUME)
+                    '--volume', str(uuid.uuid4()))
     result = cli('dr', 'plan', 'protect', name, '--wait',
                  '--poll-interval', '0.2', '-f', 'json')
     op = result.json
@@ -71,7 +70,7 @@ def test_failed_wait_says_its_error_once(cli, cli_sites):
     name = 'fails-%s' % uuid.uuid4().hex[:6]
     plan = cli.json('dr', 'plan', 'create', name, '--source-site',
                     'cli-site-a', '--target-site', 'cli-site-b',
-                    '--volume', VOLUME)
+                    '--volume', str(uuid.uuid4()))
     _options(cli.server, plan['id'], {'test_steps': 4,
                                       'test_step_seconds': 0.1,
                                       'test_fail_step': 'step-3'})

@@ -28,8 +28,6 @@ from drs.tests import procutils
 pytestmark = pytest.mark.skipif(shutil.which('tmux') is None,
                                 reason='tmux is not installed')
 
-VOLUME = '5d1b7a0e-3f0b-4f7e-9a51-2c1d0e6f7a11'
-SERVER = '7f3d9c20-5b2d-4f90-9c73-4e3f208b9c33'
 STEPS = 8
 STEP_SECONDS = 0.8
 
@@ -88,9 +86,11 @@ class Pane:
 @pytest.mark.parametrize('width', [80, 160])
 def test_wait_progress_redraws_in_place(cli, cli_sites, tmp_path, width):
     name = 'tty-%d-%s' % (width, uuid.uuid4().hex[:6])
+    # Resources of their own: a resource belongs to at most one plan.
+    volume, server = str(uuid.uuid4()), str(uuid.uuid4())
     plan = cli.json('dr', 'plan', 'create', name, '--source-site',
                     'cli-site-a', '--target-site', 'cli-site-b',
-                    '--volume', VOLUME, '--server', SERVER)
+                    '--volume', volume, '--server', server)
     _slow_flow(cli.server, plan['id'])
     pane = Pane(str(tmp_path), width)
     try:
@@ -127,7 +127,7 @@ def test_wait_progress_redraws_in_place(cli, cli_sites, tmp_path, width):
         assert len(lines) <= 1, screen  # redrawn, not piled up
     seen = [line for s in progress for line in s if is_progress(line)]
     assert any('[' in line and '#' in line for line in seen), seen
-    assert all(VOLUME not in line and SERVER not in line for line in seen)
+    assert all(volume not in line and server not in line for line in seen)
     if width >= 160:
         # Room for the whole text: the step and its resource.
         assert any('(OS::' in line for line in seen), seen

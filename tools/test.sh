@@ -26,8 +26,13 @@ run_pytest() {
 }
 
 integration() {
-    say "bringing up the two-site test cloud"
-    "$DRS_TOP/tools/testcloud/testcloud" up
+    # The ceph profile (two Ceph clusters with RBD mirroring and RGW
+    # multisite, a Cinder RBD backend per site) beside the file pools:
+    # the RBD tests run on real daemons. DRS_TESTCLOUD_PROFILE=file skips
+    # it (those tests then skip).
+    local profile=${DRS_TESTCLOUD_PROFILE:-ceph}
+    say "bringing up the two-site test cloud (profile $profile)"
+    "$DRS_TOP/tools/testcloud/testcloud" up --profile "$profile"
     say "integration tests"
     local status=0
     DRS_INTEGRATION=1 run_pytest "$@" || status=$?

@@ -63,7 +63,7 @@ def row(measure, values, anchor=None, target='', lower_better=False,
     if anchor:
         anchor = [a for a in anchor if a is not None]
         a_txt = fmt % statistics.median(anchor)
-        ratios = [v / a for v, a in zip(values, anchor) if a]
+        ratios = [v / a for v, a in zip(values, anchor, strict=False) if a]
         if ratios:
             ratio = '%.2f (%.2f-%.2f)' % (statistics.median(ratios),
                                           min(ratios), max(ratios))
@@ -77,8 +77,8 @@ def print_table(title):
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     print('\n== %s' % title)
     for i, r in enumerate(rows):
-        print('| ' + ' | '.join(c.ljust(w) for c, w in zip(r, widths))
-              + ' |')
+        cells = (c.ljust(w) for c, w in zip(r, widths, strict=True))
+        print('| ' + ' | '.join(cells) + ' |')
         if i == 0:
             print('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
     sys.stdout.flush()

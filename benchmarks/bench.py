@@ -1,0 +1,515 @@
+"""drs's benchmarks against the running two-site test cloud (issue 14).
+
+``python -m benchmarks.bench [api|failover|sweep|memory|all]`` (or
+``benchmarks/run.sh``). Each prints a table: the measure, min/median/max
+over interleaved rounds, the anchor measured in the same run, the ratio
+and the issue's target. Every load is bounded in count and in time and
+goes to 127.0.0.1 only.
+
+drs runs as drs-all-in-one (drs/tests/integration/drs_service) and, for
+``api``, as ``drs.wsgi.api:application`` under the same uWSGI command
+line as the test cloud's cinder-api (tools/testcloud/tclib/services.py).
+HTTP requests drs makes are counted from its own log: keystoneauth's
+``REQ:`` debug lines, one per request, classified by endpoint.
+"""
+
+import argparse
+import collections
+import http.client
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+import requests
+
+from drs.tests import procutils
+from drs.tests.integration import conftest
+from drs.tests.integration import drs_service
+from drs.tests.integration import recover_helpers as rh
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, 'tools', 'testcloud'))
+from tclib import services as tc_services  # noqa: E402
+
+USER = rh.USER
+ROWS = []
+
+
+# ------------------------------------------------------------ helpers
+
+def load_cloud():
+    with open(os.path.join(conftest._state_dir(), 'cloud.json')) as f:
+        return conftest.Cloud(json.load(f))
+
+
+def row(measure, values, anchor=None, target='', lower_better=False,
+        fmt='%.2f'):
+    """One line of the table; ``values``/``anchor``: one per round."""
+    values = [v for v in values if v is not None]
+    if not values:
+        ROWS.append((measure, 'n/a', '', '', target))
+        return
+    spread = '%s / %s / %s' % (fmt % min(values),
+                               fmt % statistics.median(values),
+                               fmt % max(values))
+    a_txt = ratio = ''
+    if anchor:
+        anchor = [a for a in anchor if a is not None]
+        a_txt = fmt % statistics.median(anchor)
+        ratios = [v / a for v, a in zip(values, anchor, strict=False) if a]
+        if ratios:
+            ratio = '%.2f (%.2f-%.2f)' % (statistics.median(ratios),
+                                          min(ratios), max(ratios))
+    ROWS.append((measure, spread, a_txt, ratio, target))
+
+
+def print_table(title):
+    head = ('measure', 'min / median / max', 'anchor (median)',
+            'ratio (min-max)', 'target')
+    rows = [head] + [tuple(str(c) for c in r) for r in ROWS]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    print('\n== %s' % title)
+    for i, r in enumerate(rows):
+        cells = (c.ljust(w) for c, w in zip(r, widths, strict=True))
+        print('| ' + ' | '.join(cells) + ' |')
+        if i == 0:
+            print('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
+    sys.stdout.flush()
+    ROWS.clear()
+
+
+def endpoint_names(cloud):
+    """host:port -> 'site-service' for every endpoint of cloud.json."""
+    names = {}
+    ks = urllib.parse.urlsplit(cloud.data['keystone']['url'])
+    names[ks.netloc] = 'keystone'
+    for key, site in cloud.data['sites'].items():
+        for service, url in site.get('endpoints', {}).items():
+            netloc = urllib.parse.urlsplit(url).netloc
+            names.setdefault(netloc, '%s:%s' % (key, service))
+    return names
+
+
+REQ = re.compile(r'REQ: curl .*?-X (\w+) (http://[^ ]+)')
+
+
+class RequestLog:
+    """Counts drs's outgoing HTTP requests from its log."""
+
+    def __init__(self, drs, cloud):
+        self.path = drs.log
+        self.names = endpoint_names(cloud)
+        self.offset = 0
+
+    def mark(self):
+        self.offset = os.path.getsize(self.path)
+
+    def since_mark(self):
+        counts = collections.Counter()
+        with open(self.path, errors='replace') as f:
+            f.seek(self.offset)
+            for line in f:
+                m = REQ.search(line)
+                if m:
+                    netloc = urllib.parse.urlsplit(m.group(2)).netloc
+                    counts[self.names.get(netloc, netloc)] += 1
+        return counts
+
+
+def start_drs(cloud, directory, extra=''):
+    """drs-all-in-one (recover_helpers.start_drs) logging every request
+    keystoneauth makes."""
+    service = drs_service.Drs(cloud, directory, sync_interval=3600)
+    with open(service.conf) as f:
+        text = f.read()
+    # keystoneauth's per-request debug lines, nothing else more verbose.
+    text = text.replace('debug = true\n', (
+        'debug = true\ndefault_log_levels = keystoneauth=DEBUG,'
+        'keystonemiddleware=WARN,amqp=WARN,sqlalchemy=WARN,'
+        'oslo_policy=WARN,urllib3=WARN,stevedore=WARN,taskflow=WARN\n'), 1)
+    with open(service.conf, 'w') as f:
+        f.write(text + '\n[recovery]\nserver_active_timeout = 180\n'
+                'resource_timeout = 120\ncatch_up_timeout = 120\n' + extra)
+    service.start()
+    service.sites = {}
+    for key in ('a', 'b'):
+        resp = service.post('/v1/sites', {'site': {
+            'name': conftest.unique('bench-site-%s' % key),
+            'region_name': cloud.region(key),
+            'auth_url': cloud.data['keystone']['url'],
+            'interface': 'public'}}, user='admin', expect=201)
+        service.sites[key] = resp.json()['site']
+    return service
+
+
+def rss_mib(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open('/proc/%d/status' % pid) as f:
+                for line in f:
+                    if line.startswith('VmRSS:'):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return total / 1024.0
+
+
+def group_pids(pgid):
+    out = []
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                if os.getpgid(int(name)) == pgid:
+                    out.append(int(name))
+            except ProcessLookupError:
+                continue
+    return out
+
+
+def pids_matching(*needles):
+    out = []
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            with open('/proc/%s/cmdline' % name, 'rb') as f:
+                cmd = f.read().replace(b'\0', b' ').decode(errors='replace')
+        except OSError:
+            continue
+        if all(n in cmd for n in needles):
+            out.append(int(name))
+    return out
+
+
+# ------------------------------------------------------------ api
+
+def uwsgi_drs_api(cloud, drs, directory):
+    """drs.wsgi.api under cinder-api's uWSGI command line, on the same
+    configuration file (database) as ``drs``."""
+    port = procutils.free_port()
+
+    class State:
+        @staticmethod
+        def bin(_venv, name):
+            return procutils.venv_bin(name)
+    cmd = tc_services._uwsgi(State, port, 'drs.wsgi.api:application')
+    env = dict(os.environ, OS_DRS_CONFIG_FILES=drs.conf)
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(directory,
+                                                     'uwsgi.log'), 'w'))
+    url = 'http://127.0.0.1:%d' % port
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + '/', timeout=2).status_code < 500:
+                proc._bench_url = url
+                return proc, url
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    procutils.stop_group(proc)
+    raise RuntimeError('drs-api under uWSGI did not answer')
+
+
+def load(url, headers, duration, threads=4, max_requests=20000):
+    """Closed-loop load: ``threads`` clients for ``duration`` seconds (at
+    most ``max_requests``); returns req/s, p50 and p99 latency (ms)."""
+    parts = urllib.parse.urlsplit(url)
+    path = parts.path + ('?' + parts.query if parts.query else '')
+    latencies = []
+    errors = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration
+
+    def client():
+        mine = []
+        while time.monotonic() < stop_at and len(mine) < max_requests:
+            t0 = time.perf_counter()
+            conn = http.client.HTTPConnection(parts.netloc, timeout=30)
+            try:
+                conn.request('GET', path, headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status != 200:
+                    errors.append(resp.status)
+            finally:
+                conn.close()
+            mine.append(time.perf_counter() - t0)
+        with lock:
+            latencies.extend(mine)
+    started = time.monotonic()
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.monotonic() - started
+    if errors:
+        raise RuntimeError('%d non-200 answers from %s: %s'
+                           % (len(errors), url, errors[:5]))
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100)
+    return len(latencies) / elapsed, q[49] * 1000, q[98] * 1000
+
+
+def bench_api(cloud, args, tmp):
+    drs = start_drs(cloud, tmp)
+    proc = None
+    try:
+        for i in range(5):
+            drs.post('/v1/plans', {'plan': {
+                'name': 'bench-plan-%d' % i,
+                'source_site': drs.sites['a']['id'],
+                'target_site': drs.sites['b']['id'],
+                'resources': []}}, expect=201)
+        proc, url = uwsgi_drs_api(cloud, drs, tmp)
+        token = cloud.session(USER).get_token()
+        headers = {'X-Auth-Token': token, 'Accept': 'application/json'}
+        cinder_url = '%s/%s/volumes?limit=5' % (
+            cloud.site('a')['endpoints']['block-storage'],
+            cloud.project_id('tenant1'))
+        drs_url = url + '/v1/plans'
+        n_plans = len(requests.get(drs_url, headers=headers,
+                                   timeout=10).json()['plans'])
+        n_vols = len(requests.get(cinder_url, headers=headers,
+                                  timeout=10).json()['volumes'])
+        # Warm both (first request builds drs's app in the worker).
+        load(drs_url, headers, 1)
+        load(cinder_url, headers, 1)
+        res = {'drs': [], 'cinder': []}
+        for _ in range(args.rounds):
+            res['drs'].append(load(drs_url, headers, args.duration))
+            res['cinder'].append(load(cinder_url, headers, args.duration))
+        row('drs GET /v1/plans (%d) vs cinder GET volumes (%d), req/s'
+            % (n_plans, n_vols), [r[0] for r in res['drs']],
+            [r[0] for r in res['cinder']], '>= 2.5x')
+        row('same pair, p50 latency ms', [r[1] for r in res['drs']],
+            [r[1] for r in res['cinder']], '<= 0.4x', fmt='%.1f')
+        row('same pair, p99 latency ms', [r[2] for r in res['drs']],
+            [r[2] for r in res['cinder']], '', fmt='%.1f')
+        print_table('api: uWSGI 1 process x 4 threads each, 4 client '
+                    'threads, %ss x %d interleaved rounds, same token'
+                    % (args.duration, args.rounds))
+        return drs, proc
+    except BaseException:
+        if proc:
+            procutils.stop_group(proc)
+        rh.stop_drs(drs)
+        raise
+
+
+# ------------------------------------------------------------ memory
+
+def cinder_pids():
+    conf = '/site-a/cinder/cinder.conf'
+    return (pids_matching('cinder.wsgi.api', conf)
+            + pids_matching('cinder-scheduler', conf))
+
+
+def bench_memory(cloud, args, tmp):
+    if args.api_proc is None:
+        drs, proc = bench_api(cloud, argparse.Namespace(
+            rounds=1, duration=1), tmp)
+    else:
+        drs, proc = args.api_proc
+    try:
+        def drs_rss():
+            return rss_mib(group_pids(drs.proc.pid)
+                           + group_pids(proc.pid))
+        idle = [drs_rss()]
+        anchor = [rss_mib(cinder_pids())]
+        # A fixed workload: the api load once more.
+        token = cloud.session(USER).get_token()
+        headers = {'X-Auth-Token': token}
+        drs_url = proc_url(proc)
+        load(drs_url, headers, args.duration)
+        after = [drs_rss()]
+        row('RSS MiB idle: drs-api (uWSGI) + drs-all-in-one vs cinder-api'
+            ' + cinder-scheduler', idle, anchor, '<= 0.8x', fmt='%.0f')
+        row('RSS MiB after %ss of GET %s' % (args.duration, drs_url),
+            after, idle, '<= 1.10x growth', fmt='%.0f')
+        print_table('memory (site A cinder as anchor)')
+    finally:
+        procutils.stop_group(proc)
+        rh.stop_drs(drs)
+
+
+def proc_url(proc):
+    return proc._bench_url + '/v1/plans'
+
+
+# ------------------------------------------------------------ workloads
+
+def make_workload(cloud, n):
+    t0 = time.monotonic()
+    workload = rh.Workload(cloud, servers=n, objects=1, prefix='bench')
+    workload.create()
+    print('workload: %d servers on replicated volumes at A in %.0fs'
+          % (n, time.monotonic() - t0))
+    return workload
+
+
+def tiers_for(workload, n_tiers=3):
+    return {sid: 1 + i * n_tiers // len(workload.servers)
+            for i, sid in enumerate(workload.servers)}
+
+
+def bench_sweep(cloud, args, tmp, workload, drs, plan):
+    log = RequestLog(drs, cloud)
+    res = []
+    for _ in range(args.rounds):
+        log.mark()
+        op = drs.run(plan['id'], 'sync', timeout=300)
+        if op['status'] != 'succeeded':
+            raise RuntimeError('sync %s: %s' % (op['status'], op))
+        res.append((op['_duration'], log.since_mark()))
+    services = sorted({s for _, c in res for s in c})
+    row('sync of %d servers + 1 container, HTTP requests' % args.n,
+        [sum(c.values()) for _, c in res], target='<= 15 at 30 servers',
+        fmt='%.0f')
+    for s in services:
+        row('  of which %s' % s, [c.get(s, 0) for _, c in res], fmt='%.0f')
+    row('sync requests per server', [sum(c.values()) / args.n
+                                     for _, c in res], fmt='%.1f')
+    row('sync seconds', [d for d, _ in res], fmt='%.1f')
+    print_table('sweep: plan sync (the periodic sweep runs the same flow)')
+
+
+def critical_path(report, tiers):
+    """The slowest import, then per tier the slowest create-server plus
+    the slowest wait-active: from the report's own step times."""
+    imports, creates, waits = [], collections.defaultdict(list), \
+        collections.defaultdict(list)
+    for s in report['steps']:
+        d = s.get('duration_seconds') or 0
+        rid = (s.get('resource') or {}).get('id')
+        if s['step'].startswith('import-volume'):
+            imports.append(d)
+        elif s['step'] == 'create-server':
+            creates[tiers.get(rid, 1)].append(d)
+        elif s['step'] == 'wait-active':
+            waits[tiers.get(rid, 1)].append(d)
+    return (max(imports or [0]) + sum(
+        max(creates[t] or [0]) + max(waits[t] or [0])
+        for t in set(creates) | set(waits)))
+
+
+def bench_failover(cloud, args, tmp, workload, drs, plan, tiers):
+    log = RequestLog(drs, cloud)
+    log.mark()
+    op = drs.run(plan['id'], 'protect', timeout=600)
+    if op['status'] != 'succeeded':
+        raise RuntimeError('protect %s: %s' % (op['status'], op))
+    protect = op['_duration']
+    protect_req = log.since_mark()
+    rh.stop_site_a(cloud)
+    try:
+        log.mark()
+        op = drs.run(plan['id'], 'failover', timeout=900,
+                     params={'cutoff': 'latest'})
+        counted = log.since_mark()
+    finally:
+        t0 = time.monotonic()
+        rh.start_site_a(cloud)
+        print('site A restarted in %.0fs' % (time.monotonic() - t0))
+    if op['status'] != 'succeeded':
+        raise RuntimeError('failover %s: %s' % (op['status'], op))
+    report = drs.get('/v1/operations/%s/report' % op['id'])['report']
+    makespan = report.get('duration_seconds') or op['_duration']
+    cp = critical_path(report, tiers)
+    row('protect, seconds per server (%d servers)' % args.n,
+        [protect / args.n], target='<= 0.2', fmt='%.2f')
+    row('protect, HTTP requests per server', [sum(protect_req.values())
+                                              / args.n], fmt='%.1f')
+    row('failover makespan s (%d servers, 3 tiers)' % args.n, [makespan],
+        [cp], '<= 1.10 (10), <= 1.15 (30)', fmt='%.1f')
+    row('failover RTO s', [report.get('rto_seconds')], fmt='%.1f')
+    row('failover HTTP requests per server',
+        [sum(counted.values()) / args.n], target='<= 8', fmt='%.1f')
+    for s in sorted(counted):
+        row('  of which %s' % s, [counted[s]], fmt='%.0f')
+    print_table('failover: site A stopped; anchor = critical path from '
+                'the report (1 round: a failover is not repeatable on one '
+                'workload)')
+    for site in ('b', 'a'):
+        rh.cleanup_failover_at_b(cloud, plan['id'], site)
+
+
+def with_workload(cloud, args, tmp, which):
+    workload = make_workload(cloud, args.n)
+    drs = None
+    try:
+        os.makedirs(os.path.join(tmp, 'wl'), exist_ok=True)
+        drs = start_drs(cloud, os.path.join(tmp, 'wl'))
+        tiers = tiers_for(workload)
+        plan = rh.create_plan(drs, workload, tiers=tiers)
+        if 'sweep' in which:
+            # A sync needs a protected plan: protect once first (the
+            # failover benchmark measures its own protect).
+            if 'failover' not in which:
+                op = drs.run(plan['id'], 'protect', timeout=600)
+                assert op['status'] == 'succeeded', op
+        if 'failover' in which:
+            bench_failover(cloud, args, tmp, workload, drs, plan, tiers)
+            if 'sweep' in which:
+                print('(sweep measured after failover would sync from B: '
+                      'sweep runs on a fresh plan)')
+                plan = rh.create_plan(drs, workload, tiers=tiers)
+                op = drs.run(plan['id'], 'protect', timeout=600)
+                assert op['status'] == 'succeeded', op
+        if 'sweep' in which:
+            bench_sweep(cloud, args, tmp, workload, drs, plan)
+    finally:
+        if drs:
+            rh.stop_drs(drs)
+        workload.delete()
+
+
+# ------------------------------------------------------------ main
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog='benchmarks/run.sh')
+    p.add_argument('what', nargs='?', default='all',
+                   choices=('api', 'failover', 'sweep', 'memory', 'all'))
+    p.add_argument('--n', type=int, default=10,
+                   help='servers for failover and sweep (10; 30, 100)')
+    p.add_argument('--rounds', type=int, default=3)
+    p.add_argument('--duration', type=float, default=5.0,
+                   help='seconds per api load round')
+    p.add_argument('--small', action='store_true',
+                   help='N=3, 1 round, 2 s loads (a smoke run)')
+    args = p.parse_args(argv)
+    if args.small:
+        args.n, args.rounds, args.duration = 3, 1, 2.0
+    if args.n > 100 or args.rounds > 10 or args.duration > 60:
+        p.error('bounded: --n <= 100, --rounds <= 10, --duration <= 60')
+    cloud = load_cloud()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix='drs-bench-') as tmp:
+        args.api_proc = None
+        if args.what in ('api', 'all', 'memory'):
+            os.makedirs(os.path.join(tmp, 'api'))
+            drs, proc = bench_api(cloud, args, os.path.join(tmp, 'api'))
+            if args.what == 'api':
+                procutils.stop_group(proc)
+                rh.stop_drs(drs)
+            else:
+                args.api_proc = (drs, proc)
+        if args.what in ('memory', 'all'):
+            bench_memory(cloud, args, tmp)
+        which = {'all': ('failover', 'sweep')}.get(args.what, (args.what,))
+        if set(which) & {'failover', 'sweep'}:
+            with_workload(cloud, args, tmp, which)
+    print('\nbenchmarks %s: %.0fs' % (args.what, time.monotonic() - started))
+
+
+if __name__ == '__main__':
+    main()

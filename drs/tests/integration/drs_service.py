@@ -105,7 +105,7 @@ def replication_config(cloud, storage='file_pool'):
     regions = [cloud.region(s) for s in ('a', 'b')]
     out = '[replication]\nbackends = %s\n' % ','.join(
         '%s:rbd' % r for r in regions)
-    for key, region in zip(('a', 'b'), regions):
+    for key, region in zip(('a', 'b'), regions, strict=True):
         out += RBD_SITE.format(region=region, **{
             k: ceph[key][k] for k in ('ceph_conf', 'keyring', 'client_id',
                                       'pool', 'cinder_host')})

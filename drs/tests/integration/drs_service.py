@@ -46,11 +46,7 @@ sync_interval = {sync_interval}
 [drivers]
 wait_timeout = 120
 
-[replication]
-default_backend = drs_file_pool:FilePoolBackend
-
-[file_pool_replication]
-pool_dirs = {pools}
+{replication}
 
 [keystone_authtoken]
 www_authenticate_uri = {auth_url}
@@ -74,10 +70,53 @@ project_domain_name = Default
 """
 
 
+FILE_POOL_REPLICATION = """[replication]
+default_backend = drs_file_pool:FilePoolBackend
+
+[file_pool_replication]
+pool_dirs = {pools}
+"""
+
+RBD_SITE = """
+[rbd_replication:{region}]
+ceph_conf = {ceph_conf}
+keyring = {keyring}
+client_id = {client_id}
+pool = {pool}
+cinder_host = {cinder_host}
+"""
+
+
+def replication_config(cloud, storage='file_pool'):
+    """The ``[replication]`` part of drs.conf for the cloud's storage.
+
+    ``file_pool``: the test cloud's file-pool backend (the default
+    profile); ``rbd``: drs's RBD mirroring backend on the ceph profile's
+    two clusters, one ``[rbd_replication:<region>]`` section per site
+    from cloud.json's ``ceph`` key.
+    """
+    if storage == 'file_pool':
+        return FILE_POOL_REPLICATION.format(pools=','.join(
+            '%s:%s' % (cloud.region(s), cloud.site(s)['cinder']['pool_dir'])
+            for s in ('a', 'b')))
+    if storage != 'rbd':
+        raise ValueError('unknown storage %r' % storage)
+    ceph = cloud.data['ceph']['sites']
+    regions = [cloud.region(s) for s in ('a', 'b')]
+    out = '[replication]\nbackends = %s\n' % ','.join(
+        '%s:rbd' % r for r in regions)
+    for key, region in zip(('a', 'b'), regions, strict=True):
+        out += RBD_SITE.format(region=region, **{
+            k: ceph[key][k] for k in ('ceph_conf', 'keyring', 'client_id',
+                                      'pool', 'cinder_host')})
+    return out
+
+
 class Drs:
     """A running drs-all-in-one and a small REST client for it."""
 
-    def __init__(self, cloud, directory, sync_interval=5):
+    def __init__(self, cloud, directory, sync_interval=5,
+                 storage='file_pool'):
         self.cloud = cloud
         self.dir = str(directory)
         self.port = procutils.free_port()
@@ -91,9 +130,7 @@ class Drs:
                 dir=self.dir, sync_interval=sync_interval,
                 auth_url=cloud.data['keystone']['url'], user=user['name'],
                 password=user['password'], project=user['project'],
-                pools=','.join('%s:%s' % (cloud.region(s),
-                                          cloud.site(s)['cinder']['pool_dir'])
-                               for s in ('a', 'b'))))
+                replication=replication_config(cloud, storage)))
         self.proc = None
 
     def start(self, timeout=60):

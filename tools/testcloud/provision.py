@@ -146,11 +146,14 @@ def cinder_resources(sess, site):
 
     def backend_up():
         svcs = cinder.get('/os-services', headers=H).json()['services']
-        st = {s['binary']: s['state'] for s in svcs}
+        # The file backend's own service: another cinder-volume (the ceph
+        # profile's RBD one, stopped or still starting) must not hide it.
+        up = {(s['binary'], s['host']) for s in svcs if s['state'] == 'up'}
         pools = cinder.get('/scheduler-stats/get_pools',
                            headers=H).json()['pools']
-        return (st.get('cinder-scheduler') == 'up' and
-                st.get('cinder-volume') == 'up' and pools)
+        return (any(b == 'cinder-scheduler' for b, _h in up) and
+                ('cinder-volume', 'site-%s-storage@file' % site) in up
+                and pools)
     wait('cinder site %s backend' % site, backend_up)
 
     types = {t['name']: t for t in cinder.get(

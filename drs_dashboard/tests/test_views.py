@@ -42,6 +42,13 @@ class DrsTestCase(helpers.TestCase):
         c.operations.events.return_value = fx.EVENTS
         c.operations.report.return_value = fx.REPORT
 
+    def login_as_reader(self):
+        self.roles_override = [{'id': '3', 'name': 'reader'}]
+        self.setActiveUser(id=self.user.id, token=self.token,
+                           username=self.user.name,
+                           tenant_id=self.tenant.id,
+                           authorized_tenants=self.tenants.list())
+
     def setActiveUser(self, *args, **kwargs):
         kwargs['service_catalog'] = self.service_catalog
         if getattr(self, 'roles_override', None) is not None:
@@ -85,11 +92,7 @@ class PlansIndexTests(DrsTestCase):
         self.assertIn(reverse('horizon:project:dr_plans:choose_sites'), html)
 
     def test_reader_sees_no_action_buttons(self):
-        self.roles_override = [{'id': '3', 'name': 'reader'}]
-        self.setActiveUser(id=self.user.id, token=self.token,
-                           username=self.user.name,
-                           tenant_id=self.tenant.id,
-                           authorized_tenants=self.tenants.list())
+        self.login_as_reader()
         res = self.client.get(INDEX)
         self.assertEqual(res.status_code, 200)
         html = res.content.decode()
@@ -280,8 +283,8 @@ class OperationTests(DrsTestCase):
         self.assertIn('list-group-item-danger', html)
 
 
-@override_settings(POLICY_CHECK_FUNCTION=POLICY)
-class CreatePlanTests(DrsTestCase):
+class InventoryTestCase(DrsTestCase):
+    """What the sites list (api.cloud.inventory), per region."""
 
     INVENTORY_A = {
         'servers': [{'id': fx.SERVER, 'name': 'web-1',
@@ -306,6 +309,10 @@ class CreatePlanTests(DrsTestCase):
                 'RegionTwo': self.INVENTORY_B}[region])
         self.inventory = patcher.start()
         self.addCleanup(patcher.stop)
+
+
+@override_settings(POLICY_CHECK_FUNCTION=POLICY)
+class CreatePlanTests(InventoryTestCase):
 
     def url(self):
         return '%s?source=%s&target=%s' % (
@@ -380,24 +387,13 @@ class SitesTests(DrsTestCase):
 
 
 @override_settings(POLICY_CHECK_FUNCTION=POLICY)
-class EditPlanTests(DrsTestCase):
+class EditPlanTests(InventoryTestCase):
     """Edit Plan: the create workflow's steps from the plan's values, a
     PATCH of what changed."""
 
-    INVENTORY_A = dict(CreatePlanTests.INVENTORY_A, volumes=[
+    INVENTORY_A = dict(InventoryTestCase.INVENTORY_A, volumes=[
         {'id': fx.VOL_BOOT, 'name': 'boot', 'attached_to': [fx.SERVER]},
         {'id': 'v-free', 'name': 'scratch', 'attached_to': []}])
-    INVENTORY_B = CreatePlanTests.INVENTORY_B
-
-    def setUp(self):
-        super().setUp()
-        patcher = mock.patch(
-            'drs_dashboard.api.cloud.inventory',
-            side_effect=lambda request, region: {
-                'RegionOne': self.INVENTORY_A,
-                'RegionTwo': self.INVENTORY_B}[region])
-        patcher.start()
-        self.addCleanup(patcher.stop)
 
     def url(self, plan_id=fx.PLAN['id']):
         return reverse('horizon:project:dr_plans:update', args=(plan_id,))
@@ -538,11 +534,7 @@ class EditPlanTests(DrsTestCase):
             args=(fx.PLAN['id'],))).content.decode())
 
     def test_edit_is_not_offered_to_a_reader(self):
-        self.roles_override = [{'id': '3', 'name': 'reader'}]
-        self.setActiveUser(id=self.user.id, token=self.token,
-                           username=self.user.name,
-                           tenant_id=self.tenant.id,
-                           authorized_tenants=self.tenants.list())
+        self.login_as_reader()
         html = self.client.get(INDEX).content.decode()
         self.assertIn('billing', html)
         self.assertNotIn(self.url(), html)

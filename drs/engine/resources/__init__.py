@@ -198,10 +198,10 @@ class ResourceSteps:
                   now: float) -> None:
         """Planned migration: its replica is as of ``now``."""
 
-    def recovered(self, row: Any, results: dict[str, dict]) -> dict:
+    def recovered(self, row: Any, results: dict[str, Any]) -> dict:
         """What the failover recovered of it, kept on its row for
-        reprotect; ``results`` maps ``servers``, ``volumes`` and
-        ``ports`` to the finish task's results by resource id."""
+        reprotect; ``results`` are the recovery steps' results the
+        finish task requires (the keys its pieces declared), by key."""
         return {}
 
     def swapped(self, context: Any, plan_id: str, row: Any,

@@ -75,8 +75,8 @@ class CinderVolumeSteps(resources.ResourceSteps):
         pf.needs['volumes'] += 1
         pf.needs['gigabytes'] += int(data.get('size') or 0)
 
-    def recovered(self, row: Any, results: dict[str, dict]) -> dict:
-        return {'volumes': (results['volumes'].get(row.resource_id)
+    def recovered(self, row: Any, results: dict[str, Any]) -> dict:
+        return {'volumes': (results.get('volumes_%s' % row.resource_id)
                             or {}).get('volumes')}
 
     def swapped(self, context: Any, plan_id: str, row: Any,

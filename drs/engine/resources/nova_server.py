@@ -124,11 +124,13 @@ class NovaServerSteps(resources.ResourceSteps):
     def preflight_findings(self, pf: preflight.Preflight) -> None:
         preflight.server_findings(pf)
 
-    def recovered(self, row: Any, results: dict[str, dict]) -> dict:
+    def recovered(self, row: Any, results: dict[str, Any]) -> dict:
         rid = row.resource_id
-        return {'server': results['servers'].get(rid),
-                'volumes': (results['volumes'].get(rid) or {}).get('volumes'),
-                'ports': (results['ports'].get(rid) or {}).get('ports')}
+        return {'server': results.get('server_active_%s' % rid),
+                'volumes': (results.get('volumes_%s' % rid)
+                            or {}).get('volumes'),
+                'ports': (results.get('prepared_%s' % rid)
+                          or {}).get('ports')}
 
     def swapped(self, context: Any, plan_id: str, row: Any,
                 results: dict) -> tuple[str, dict]:

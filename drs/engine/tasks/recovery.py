@@ -504,9 +504,7 @@ class FinishRecovery(base.OperationTask):
                 replica = dict(row.replica or {})
                 recovered: dict[str, Any] = {'operation_id': operation_id}
                 recovered.update(resources.steps_for(
-                    row.resource_type).recovered(row, {
-                        'servers': servers, 'volumes': volumes,
-                        'ports': ports}))
+                    row.resource_type).recovered(row, results))
                 replica['recovered'] = recovered
                 db_api.protected_resource_update(
                     context, plan_id, row.resource_type, row.resource_id,

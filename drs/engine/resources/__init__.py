@@ -49,6 +49,16 @@ class Step:
     stage: str = REVERSE_STORAGE
 
 
+def keyed(task_cls: Any, ref: dict, prefix: str, required: bool = True,
+          stage: str = REVERSE_STORAGE, **kwargs: Any) -> Step:
+    """A :class:`Step` of one task on ``ref`` providing
+    ``<prefix>_<resource id>``, which the closing task requires unless
+    ``required`` is false."""
+    key = '%s_%s' % (prefix, ref['id'])
+    return Step(task_cls(resource=ref, provides=key, **kwargs),
+                [key] if required else [], stage=stage)
+
+
 @dataclasses.dataclass
 class TierStep:
     """A server's part of its tier: created with the tier (``create``),

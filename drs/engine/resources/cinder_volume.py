@@ -27,19 +27,15 @@ class CinderVolumeSteps(resources.ResourceSteps):
     # ----------------------------------------------------------- recovery
 
     def recover_storage(self, ref: dict, test: bool) -> resources.Step | None:
-        key = 'volumes_%s' % ref['id']
-        cls = rtasks.CopyVolume if test else rtasks.ImportVolume
-        return resources.Step(cls(resource=ref, provides=key), [key])
+        return resources.keyed(
+            rtasks.CopyVolume if test else rtasks.ImportVolume, ref,
+            'volumes')
 
     def cleanup_test(self, ref: dict) -> resources.Step | None:
-        key = 'gone_%s' % ref['id']
-        return resources.Step(rtasks.CleanupTestVolume(resource=ref,
-                                                       provides=key), [key])
+        return resources.keyed(rtasks.CleanupTestVolume, ref, 'gone')
 
     def reverse(self, ref: dict) -> resources.Step | None:
-        key = 'reversed_volumes_%s' % ref['id']
-        return resources.Step(rtasks.ReverseVolume(resource=ref,
-                                                   provides=key), [key])
+        return resources.keyed(rtasks.ReverseVolume, ref, 'reversed_volumes')
 
     # --------------------------------------------------------- plan logic
 

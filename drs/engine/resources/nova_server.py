@@ -45,9 +45,7 @@ class NovaServerSteps(resources.ResourceSteps):
     # ----------------------------------------------------------- recovery
 
     def stop_source(self, ref: dict) -> resources.Step | None:
-        key = 'stopped_%s' % ref['id']
-        return resources.Step(rtasks.StopSourceServer(resource=ref,
-                                                      provides=key), [key])
+        return resources.keyed(rtasks.StopSourceServer, ref, 'stopped')
 
     def recovery_setup(self, refs: list[dict], test: bool) -> list:
         if not test:
@@ -55,9 +53,9 @@ class NovaServerSteps(resources.ResourceSteps):
         return [rtasks.CreateTestNetworks(provides=TEST_NETWORKS)]
 
     def recover_storage(self, ref: dict, test: bool) -> resources.Step | None:
-        key = 'volumes_%s' % ref['id']
-        cls = rtasks.CopyServerVolumes if test else rtasks.ImportServerVolumes
-        return resources.Step(cls(resource=ref, provides=key), [key])
+        return resources.keyed(
+            rtasks.CopyServerVolumes if test else rtasks.ImportServerVolumes,
+            ref, 'volumes')
 
     def recover_in_tier(self, ref: dict, test: bool
                         ) -> resources.TierStep | None:
@@ -79,9 +77,7 @@ class NovaServerSteps(resources.ResourceSteps):
             'prepared_%s' % sid, 'server_active_%s' % sid])
 
     def cleanup_test(self, ref: dict) -> resources.Step | None:
-        key = 'gone_%s' % ref['id']
-        return resources.Step(rtasks.CleanupTestServer(resource=ref,
-                                                       provides=key), [key])
+        return resources.keyed(rtasks.CleanupTestServer, ref, 'gone')
 
     def reverse(self, ref: dict) -> resources.Step | None:
         key = recipe_key(ref['id'])

@@ -26,15 +26,13 @@ class SwiftContainerSteps(resources.ResourceSteps):
     # ----------------------------------------------------------- recovery
 
     def recover_storage(self, ref: dict, test: bool) -> resources.Step | None:
-        cls = rtasks.CheckTestContainer if test else rtasks.ActivateContainer
         # FinishRecovery takes nothing of it.
-        return resources.Step(cls(resource=ref,
-                                  provides='container_%s' % ref['id']))
+        return resources.keyed(
+            rtasks.CheckTestContainer if test else rtasks.ActivateContainer,
+            ref, 'container', required=False)
 
     def reverse(self, ref: dict) -> resources.Step | None:
-        key = 'reversed_%s' % ref['id']
-        return resources.Step(rtasks.ReverseContainer(resource=ref,
-                                                      provides=key), [key])
+        return resources.keyed(rtasks.ReverseContainer, ref, 'reversed')
 
     # --------------------------------------------------------- plan logic
 

@@ -854,9 +854,10 @@ class SwapDirection(base.OperationTask):
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             **results: Any) -> dict:
         plan = db_api.plan_get(context, plan_id)
+        old_rows = list(plan.resources)
         swapped = []
         rows: dict[tuple[str, str], dict] = {}
-        for row in plan.resources:
+        for row in old_rows:
             rtype = row.resource_type
             new, values = resources.steps_for(rtype).swapped(
                 context, plan_id, row, results)
@@ -869,7 +870,7 @@ class SwapDirection(base.OperationTask):
             db_api.protected_resource_update(
                 context, plan_id, rtype, rid,
                 dict(values, replication_state=drv_base.STATE_REPLICATING))
-        for row in plan.resources:
+        for row in old_rows:
             resources.steps_for(row.resource_type).swapped_out(
                 context, plan_id, row)
         try:

@@ -3,6 +3,7 @@ page or pool, never one per resource), written to the resources' rows, and
 turned into degraded/protected with a notification on each change."""
 
 from collections.abc import Mapping
+import dataclasses
 from typing import Any
 
 from oslo_config import cfg
@@ -16,6 +17,7 @@ from drs.drivers import base as drv_base
 from drs.drivers.replication import base as repl_base
 from drs import exception
 from drs.engine import plans
+from drs.engine import resources
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -33,6 +35,72 @@ def _resource_lag(now: float, row, found: Mapping[str, Any] | None,
     if found and found.get('last_sync_at'):
         return max(0.0, now - float(found['last_sync_at']))
     return max(0.0, now - float(protected_at or now))
+
+
+@dataclasses.dataclass
+class Measurement:
+    """What a measurement read once for the whole plan: the time, the
+    plan's RPO target, its sites, the source's volumes and the replicas
+    of the plan's volumes at the target (by volume id)."""
+
+    now: float
+    rpo: int | None
+    sites: Mapping[str, dict]
+    source_vols: dict[str, dict]
+    replicas: Mapping[str, Any]
+
+
+def container_figures(m: Measurement, row, cstatus: Mapping[str, dict]
+                      ) -> tuple[float, str, dict]:
+    """Lag, state and replica record of a synced container, from both
+    sites' account listings (``cstatus``): an out-of-sync container's lag
+    counts from the last time it was seen in sync."""
+    data = dict(row.protect_data or {})
+    replica = dict(row.replica or {})
+    st = cstatus.get(row.resource_id) or {}
+    if st.get('in_sync'):
+        replica['last_in_sync_at'] = m.now
+        lag = 0.0
+    else:
+        since = replica.get('last_in_sync_at') or \
+            data.get('protected_at')
+        lag = max(0.0, m.now - float(since or m.now))
+    replica.update(source=st.get('source'), target=st.get('target'))
+    return lag, _state(lag, m.rpo, st.get('in_sync')), replica
+
+
+def volume_figures(m: Measurement, row, data_of
+                   ) -> tuple[float, str, dict, dict]:
+    """Lag, state, per-volume records and replica record of a resource
+    whose data is on replicated volumes (:func:`plans.row_volume_ids`):
+    the worst of its volumes. ``data_of(protect_data, volume_id)`` is the
+    protect data of one of its volumes."""
+    data = dict(row.protect_data or {})
+    replica = dict(row.replica or {})
+    lags = []
+    errors = []
+    vols = replica.get('volumes') or {}
+    for vid in plans.row_volume_ids(row):
+        vdata = data_of(data, vid)
+        src = m.source_vols.get(vid) or {}
+        found = m.replicas.get(vid)
+        vlag = _resource_lag(m.now, row, found, vdata.get('protected_at'))
+        lags.append(vlag)
+        status = src.get('replication_status')
+        if status in ('error', 'disabled', 'not-capable') or \
+                vid not in m.source_vols or (found or {}).get(
+                    'health') in (repl_base.HEALTH_SPLIT_BRAIN,
+                                  repl_base.HEALTH_ERROR):
+            errors.append(vid)
+        vols[vid] = {'site': m.sites['target'].get('name'),
+                     'reference': (found or {}).get('reference'),
+                     'health': (found or {}).get('health'),
+                     'replication_status': status,
+                     'last_sync_at': (found or {}).get('last_sync_at'),
+                     'lag_seconds': round(vlag, 3)}
+    lag = max(lags) if lags else 0.0
+    state = drv_base.STATE_ERROR if errors else _state(lag, m.rpo, None)
+    return lag, state, vols, replica
 
 
 def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
@@ -66,63 +134,19 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
             LOG.warning('Plan %(plan)s: replica list at the target failed: '
                         '%(err)s', {'plan': plan.id,
                                     'err': type(e).__name__})
-    containers = [r.resource_id for r in plan.resources
-                  if r.resource_type == plans.CONTAINER]
-    cstatus: dict[str, dict] = {}
-    if containers:
-        source_os = c.object_storage('source')
-        cstatus = source_os.replication_status(
-            containers, c.object_storage('target'))
+    m = Measurement(now=now, rpo=plan.rpo_seconds, sites=c.sites,
+                    source_vols=source_vols, replicas=replicas)
+    rows_by_type: dict[str, list] = {}
+    for row in plan.resources:
+        rows_by_type.setdefault(row.resource_type, []).append(row)
+    batches = {rtype: resources.steps_for(rtype).measure_batch(c, rows)
+               for rtype, rows in rows_by_type.items()}
 
-    rpo = plan.rpo_seconds
     worst: float | None = None
     per_resource = []
     for row in plan.resources:
-        data = dict(row.protect_data or {})
-        replica = dict(row.replica or {})
-        if row.resource_type == plans.CONTAINER:
-            st = cstatus.get(row.resource_id) or {}
-            if st.get('in_sync'):
-                replica['last_in_sync_at'] = now
-                lag = 0.0
-            else:
-                since = replica.get('last_in_sync_at') or \
-                    data.get('protected_at')
-                lag = max(0.0, now - float(since or now))
-            replica.update(source=st.get('source'), target=st.get('target'))
-            state = _state(lag, rpo, st.get('in_sync'))
-        else:
-            lags = []
-            errors = []
-            vols = replica.get('volumes') or {}
-            for vid in plans.row_volume_ids(row):
-                vdata = (data.get('volumes') or {}).get(vid, data) \
-                    if row.resource_type == plans.SERVER else data
-                src = source_vols.get(vid) or {}
-                found = replicas.get(vid)
-                vlag = _resource_lag(now, row, found,
-                                     vdata.get('protected_at'))
-                lags.append(vlag)
-                status = src.get('replication_status')
-                if status in ('error', 'disabled', 'not-capable') or \
-                        vid not in source_vols or (found or {}).get(
-                            'health') in (repl_base.HEALTH_SPLIT_BRAIN,
-                                          repl_base.HEALTH_ERROR):
-                    errors.append(vid)
-                vols[vid] = {'site': c.sites['target'].get('name'),
-                             'reference': (found or {}).get('reference'),
-                             'health': (found or {}).get('health'),
-                             'replication_status': status,
-                             'last_sync_at': (found or {}).get(
-                                 'last_sync_at'),
-                             'lag_seconds': round(vlag, 3)}
-            if row.resource_type == plans.VOLUME:
-                replica.update(vols.get(row.resource_id, {}))
-            else:
-                replica['volumes'] = vols
-            lag = max(lags) if lags else 0.0
-            state = (drv_base.STATE_ERROR if errors
-                     else _state(lag, rpo, None))
+        lag, state, replica = resources.steps_for(row.resource_type).measure(
+            m, row, batches[row.resource_type])
         lag = round(lag, 3)
         worst = lag if worst is None else max(worst, lag)
         db_api.protected_resource_update(
@@ -137,7 +161,7 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     # achieved, the age of the oldest replica's data: never the target,
     # which users took for it.
     figures = {'plan_id': plan.id, 'rpo_seconds': worst,
-               'rpo_seconds_target': rpo,
+               'rpo_seconds_target': plan.rpo_seconds,
                'rpo_seconds_achieved': worst, 'resources': per_resource,
                'measured_at': now}
     values = {'rpo_seconds_achieved': worst,

@@ -12,6 +12,7 @@ from drs.db import api as db_api
 from drs.drivers import base as drv_base
 from drs.drivers import clients as drv_clients
 from drs.engine import plans
+from drs.engine import resources
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -26,19 +27,8 @@ def check_exists(context, plan_id: str, resource: dict) -> dict:
     anything the project cannot see (another project's resource too).
     """
     _plan, c = plans.plan_clients(context, plan_id)
-    rtype, rid = resource['type'], resource['id']
-    if rtype == plans.VOLUME:
-        vol = c.volume('source').get_volume(rid)
-        return {'type': rtype, 'id': rid, 'size': vol['size'],
-                'volume_type': vol['volume_type']}
-    if rtype == plans.CONTAINER:
-        cont = c.object_storage('source').get_container(rid)
-        return {'type': rtype, 'id': rid, 'count': cont['count']}
-    if rtype == plans.SERVER:
-        server = c.compute('source').get_server(rid)
-        return {'type': rtype, 'id': rid, 'name': server['name']}
-    raise drv_base.DriverError(detail='no driver protects %s resources'
-                               % rtype)
+    return resources.steps_for(resource['type']).check_exists(
+        c, resource['id'])
 
 
 # ---------------------------------------------------------------- volumes
@@ -104,7 +94,7 @@ def protect_group(context, plan_id: str) -> dict[str, Any] | None:
     ids = plans.plan_volume_ids(plan)
     group = volumes.ensure_replication_group(plans.group_name(plan.id), ids)
     for row in plan.resources:
-        if row.resource_type in (plans.VOLUME, plans.SERVER):
+        if resources.steps_for(row.resource_type).has_volumes:
             data = dict(row.protect_data or {})
             data['group'] = {'id': group['id'],
                              'added': [v for v in group['added_volumes']

@@ -454,6 +454,10 @@ def critical_path(report, tiers):
         d = s.get('duration_seconds') or 0
         rid = (s.get('resource') or {}).get('id')
         step = s['step']
+        # A task's step is named '<step>-<resource id>'; its sub-steps
+        # (import-volume, created-keypair) by the step alone.
+        if rid and step.endswith('-%s' % rid):
+            step = step[:-len(rid) - 1]
         if step in ('import-volumes', 'import-volume',
                     'activate-container'):
             storage.append(d)

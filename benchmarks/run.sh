@@ -2,17 +2,10 @@
 # benchmarks/run.sh [api|failover|sweep|memory|all] [--n N] [--rounds R]
 #                   [--duration S] [--small]
 # Against the running test cloud (DRS_TESTCLOUD_DIR, default
-# /work/main/.testcloud or ./.testcloud); drs runs from this tree's .venv.
+# ./.testcloud); drs runs from $DRS_VENV (default ./.venv).
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
-if [ -z "$DRS_TESTCLOUD_DIR" ]; then
-    if [ -f "$REPO/.testcloud/cloud.json" ]; then
-        DRS_TESTCLOUD_DIR=$REPO/.testcloud
-    else
-        DRS_TESTCLOUD_DIR=/work/main/.testcloud
-    fi
-fi
-export DRS_TESTCLOUD_DIR
+export DRS_TESTCLOUD_DIR=${DRS_TESTCLOUD_DIR:-$REPO/.testcloud}
 cd "$REPO"
-exec "$REPO/.venv/bin/python" -m benchmarks.bench "$@"
+exec "${DRS_VENV:-$REPO/.venv}/bin/python" -m benchmarks.bench "$@"

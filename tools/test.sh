@@ -3,7 +3,8 @@
 # SQLite/MariaDB/PostgreSQL, RabbitMQ, Redis), then integration (drs and
 # the two-site test cloud of real OpenStack services), then the dashboard
 # (Horizon plugin view tests, and the browser test in headless Chromium
-# against the test cloud). Sets up whatever this machine lacks first.
+# against the test cloud), then each benchmark once in its small size.
+# Sets up whatever this machine lacks first.
 #
 #   tools/test.sh                 everything
 #   tools/test.sh PATH...         only what pytest is given (the test cloud
@@ -56,6 +57,13 @@ dashboard() {  # the Horizon plugin's tests, from its own virtualenv
         -p no:cacheprovider -ra "$@"
 }
 
+benchmarks() {  # each benchmark once, small (N=3), so they cannot rot
+    say "benchmarks, small (figures only: no timing is asserted)"
+    # Bounded: about 3 minutes; the failover one stops site A's services
+    # and starts them again, so it runs last.
+    timeout 900 "$DRS_TOP/benchmarks/run.sh" all --small
+}
+
 if [ $# -gt 0 ]; then
     if [[ " $* " == *drs_dashboard* ]]; then
         dashboard "$@"
@@ -81,4 +89,5 @@ say "the developer notes (doc/)"
 integration drs/tests/integration || status=$?
 # After the integration tests: the test cloud is up.
 dashboard drs_dashboard/tests || status=$?
+benchmarks || status=$?
 exit $status

@@ -35,6 +35,90 @@ def _resource_lag(now: float, row, found: Mapping[str, Any] | None,
     return max(0.0, now - float(protected_at or now))
 
 
+def _finding(rtype: str, rid: str, detail: str) -> dict[str, Any]:
+    return {'resource': {'type': rtype, 'id': rid}, 'severity': 'error',
+            'detail': detail}
+
+
+def _foreign_volumes(c, plan, volume_ids: list[str],
+                     source_vols: dict[str, dict]) -> dict[str, str]:
+    """``{volume id: why}`` of the plan's volumes that are not its
+    project's at the source: by the owner the listing shows, and for a
+    volume the project's listing lacks, by reading it (one call each,
+    only for those)."""
+    volumes = c.volume('source')
+    out = {}
+    for vid in volume_ids:
+        vol = source_vols.get(vid)
+        try:
+            if vol is None:
+                source_vols[vid] = volumes.get_owned_volume(
+                    vid, plan.project_id)
+            else:
+                volumes.check_owner(plans.VOLUME, vid, vol.get('project_id'),
+                                    plan.project_id)
+        except drv_base.ForeignResource as e:
+            out[vid] = str(e)
+            source_vols.pop(vid, None)
+        except drv_base.ResourceNotFound:
+            pass  # gone: an error of the volume, below
+    return out
+
+
+def _foreign_servers(c, plan) -> dict[str, str]:
+    """``{server id: why}`` of the plan's servers that are not its
+    project's at the source (one list call; a read for what it lacks)."""
+    ids = [r.resource_id for r in plan.resources
+           if r.resource_type == plans.SERVER]
+    if not ids:
+        return {}
+    compute = c.compute('source')
+    listed = compute.list_servers()
+    out = {}
+    for sid in ids:
+        try:
+            if sid in listed:
+                compute.check_owner(plans.SERVER, sid,
+                                    listed[sid].get('project_id'),
+                                    plan.project_id)
+            else:
+                compute.get_owned_server(sid, plan.project_id)
+        except drv_base.ForeignResource as e:
+            out[sid] = str(e)
+        except drv_base.ResourceNotFound:
+            pass  # gone: its volumes say so
+    return out
+
+
+def _replication_removed(c, volume_ids: list[str],
+                         source_vols: dict[str, dict]) -> dict[str, str]:
+    """``{volume id: why}`` of volumes whose replication was removed
+    outside drs: retyped to a type that does not replicate, or Cinder
+    shows their replication disabled (one list of the volume types)."""
+    try:
+        types = {}
+        for t in c.volume('source').list_volume_types():
+            types[t['name']] = types[t['id']] = t
+    except Exception as e:
+        LOG.warning('Volume types not listed (%s): replication settings '
+                    'of volumes not checked', type(e).__name__)
+        types = {}
+    out = {}
+    for vid in volume_ids:
+        vol = source_vols.get(vid)
+        if vol is None:
+            continue
+        vtype = types.get(vol.get('volume_type'))
+        if vtype is not None and not vtype['replicated']:
+            out[vid] = ('volume %s is now of type %s, which does not '
+                        'replicate: its replication was removed outside '
+                        'drs (protect it again)' % (vid, vol['volume_type']))
+        elif vol.get('replication_status') in ('disabled', 'not-capable'):
+            out[vid] = ('replication of volume %s is %s at the source' % (
+                vid, vol['replication_status']))
+    return out
+
+
 def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     """Measure every resource's lag with list calls; update the rows.
 
@@ -47,6 +131,15 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     the last time it was seen in sync. Servers: the worst of their
     volumes. Returns the plan's figures.
 
+    Each resource must still be the plan's project's at the source (by
+    its owner, not by what the session sees) and still be replicated as
+    protect left it (a volume type that replicates; a container's sync
+    settings, one HEAD per container). A resource that is not gets the
+    ``error`` state and a ``finding`` (in its replica and in the
+    figures' ``findings``); one of another project is never acted on
+    (no replica status is asked for it, what drs knew of its replica is
+    dropped) and :func:`apply_rpo` degrades the plan.
+
     With ``sweep`` (the periodic sweep, outside any operation), nothing
     is written to a resource an operation has unprotected meanwhile, nor
     to a plan that an operation holds or that left the protected states.
@@ -56,12 +149,17 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     volume_ids = plans.plan_volume_ids(plan)
     source_vols: dict[str, dict] = {}
     replicas: dict[str, repl_base.ReplicaStatus] = {}
+    foreign = _foreign_servers(c, plan)
+    removed: dict[str, str] = {}
     if volume_ids:
         source_vols = {v['id']: v for v in
                        c.volume('source').list_volumes()}
+        foreign.update(_foreign_volumes(c, plan, volume_ids, source_vols))
+        removed = _replication_removed(c, volume_ids, source_vols)
         try:
             replicas = c.replication('target').status(
-                [dict(source_vols.get(v) or {}, id=v) for v in volume_ids])
+                [dict(source_vols.get(v) or {}, id=v) for v in volume_ids
+                 if v not in foreign])
         except Exception as e:
             LOG.warning('Plan %(plan)s: replica list at the target failed: '
                         '%(err)s', {'plan': plan.id,
@@ -71,15 +169,47 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     cstatus: dict[str, dict] = {}
     if containers:
         source_os = c.object_storage('source')
-        cstatus = source_os.replication_status(
-            containers, c.object_storage('target'))
+        try:
+            source_os.check_account(plan.project_id)
+        except drv_base.ForeignResource as e:
+            foreign.update({name: str(e) for name in containers})
+        if not any(name in foreign for name in containers):
+            cstatus = source_os.replication_status(
+                containers, c.object_storage('target'))
+            for row in plan.resources:
+                if row.resource_type != plans.CONTAINER:
+                    continue
+                problem = (cstatus.get(row.resource_id) or {}).get(
+                    'problem') or source_os.replication_settings(
+                    row.resource_id, row.protect_data or {})
+                if problem:
+                    removed[row.resource_id] = problem
 
     rpo = plan.rpo_seconds
     worst: float | None = None
     per_resource = []
+    findings: list[dict] = []
     for row in plan.resources:
         data = dict(row.protect_data or {})
         replica = dict(row.replica or {})
+        replica.pop('finding', None)
+        why = [foreign[i] for i in [row.resource_id]
+               + plans.row_volume_ids(row) if i in foreign]
+        if why:
+            # Another project's: nothing of it is measured or kept.
+            detail = why[0]
+            findings.append(_finding(row.resource_type, row.resource_id,
+                                     detail))
+            db_api.protected_resource_update(
+                context, plan.id, row.resource_type, row.resource_id,
+                {'replication_state': drv_base.STATE_ERROR,
+                 'lag_seconds': None, 'replica': {'finding': detail}},
+                unless_state=drv_base.STATE_UNPROTECTED if sweep else None)
+            per_resource.append({'type': row.resource_type,
+                                 'id': row.resource_id,
+                                 'state': drv_base.STATE_ERROR,
+                                 'lag_seconds': None, 'finding': detail})
+            continue
         if row.resource_type == plans.CONTAINER:
             st = cstatus.get(row.resource_id) or {}
             if st.get('in_sync'):
@@ -125,21 +255,27 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
                      else _state(lag, rpo, None))
         lag = round(lag, 3)
         worst = lag if worst is None else max(worst, lag)
+        gone = [removed[i] for i in [row.resource_id]
+                + plans.row_volume_ids(row) if i in removed]
+        entry = {'type': row.resource_type, 'id': row.resource_id}
+        if gone:
+            state = drv_base.STATE_ERROR
+            replica['finding'] = entry['finding'] = '; '.join(gone)
+            findings.append(_finding(row.resource_type, row.resource_id,
+                                     replica['finding']))
         db_api.protected_resource_update(
             context, plan.id, row.resource_type, row.resource_id,
             {'replication_state': state, 'lag_seconds': lag,
              'replica': replica},
             unless_state=drv_base.STATE_UNPROTECTED if sweep else None)
-        per_resource.append({'type': row.resource_type,
-                             'id': row.resource_id, 'state': state,
-                             'lag_seconds': lag})
+        per_resource.append(dict(entry, state=state, lag_seconds=lag))
     # ``rpo_seconds`` of an operation's result (and report) is what was
     # achieved, the age of the oldest replica's data: never the target,
     # which users took for it.
     figures = {'plan_id': plan.id, 'rpo_seconds': worst,
                'rpo_seconds_target': rpo,
                'rpo_seconds_achieved': worst, 'resources': per_resource,
-               'measured_at': now}
+               'findings': findings, 'measured_at': now}
     values = {'rpo_seconds_achieved': worst,
               'last_sync_at': timeutils.utcnow()}
     if not sweep:
@@ -166,27 +302,40 @@ def _state(lag: float, rpo: int | None, in_sync: bool | None) -> str:
 
 def apply_rpo(context, plan_id: str, figures: dict,
               operation_id: str | None = None) -> str:
-    """Degrade or recover the plan by its achieved RPO; notify a change."""
+    """Degrade or recover the plan; notify a change.
+
+    Degraded while a resource is in ``error`` (its replication removed or
+    broken, another project's resource, a volume gone) or the achieved
+    RPO exceeds the plan's; protected again once neither holds. (A sync
+    can only move a plan between protected and degraded: API.md.)
+    """
     plan = db_api.plan_get(context, plan_id)
     before = plan.status
     achieved = figures.get('rpo_seconds_achieved')
-    if plan.rpo_seconds is None or achieved is None:
-        return before
-    event = states.DEGRADE if achieved > plan.rpo_seconds \
-        else states.RECOVER
+    errors = [r for r in figures.get('resources') or []
+              if r.get('state') == drv_base.STATE_ERROR]
+    if errors:
+        event = states.DEGRADE
+    elif plan.rpo_seconds is None or achieved is None:
+        event = states.RECOVER
+    else:
+        event = states.DEGRADE if achieved > plan.rpo_seconds \
+            else states.RECOVER
     after = db_api.plan_replication_event(context, plan_id, event,
                                           operation_id=operation_id)
     if after != before:
         LOG.info('Plan %(plan)s: %(before)s -> %(after)s (RPO %(rpo)ss, '
-                 'target %(target)ss)',
+                 'target %(target)ss, %(errors)d resource(s) in error)',
                  {'plan': plan_id, 'before': before, 'after': after,
-                  'rpo': achieved, 'target': plan.rpo_seconds})
+                  'rpo': achieved, 'target': plan.rpo_seconds,
+                  'errors': len(errors)})
         notify(context, 'dr.plan.%s' % ('degraded' if after ==
                                         states.DEGRADED else 'recovered'),
                {'plan_id': plan_id, 'project_id': plan.project_id,
                 'status': after, 'previous_status': before,
                 'rpo_seconds': plan.rpo_seconds,
-                'rpo_seconds_achieved': achieved})
+                'rpo_seconds_achieved': achieved,
+                'findings': list(figures.get('findings') or [])})
     return after
 
 

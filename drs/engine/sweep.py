@@ -46,7 +46,7 @@ def _sweep_plan(context, plan_id: str) -> dict[str, Any]:
         if row.resource_type == plans.SERVER:
             _fence(context, plan_id)
             try:
-                protect.capture_recipe(context, plan_id, row.resource_id)
+                protect.refresh_recipe(context, plan_id, row.resource_id)
             except Exception as e:
                 LOG.warning('Plan %(plan)s: recipe of server %(server)s not '
                             'refreshed: %(err)s',

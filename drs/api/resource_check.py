@@ -37,7 +37,8 @@ def check(context, project_id: str, site_id: str,
     try:
         result = pecan.request.rpcapi.check_resources(
             context, project_id, site_id, refs, timeout)
-    except messaging.MessagingException as e:
+    except (messaging.MessagingException,
+            messaging.MessageUndeliverable) as e:
         LOG.warning('The resources of a plan of project %(project)s were '
                     'not checked (the engine did not answer: %(err)s); '
                     'protect checks them', {'project': project_id,

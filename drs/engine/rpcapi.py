@@ -59,17 +59,21 @@ class EngineAPI:
         source site (:func:`drs.engine.protect.check_resources`).
 
         A call that waits at most ``timeout`` seconds, connecting to the
-        broker at most twice; an engine capped below 1.1 is not asked
-        (``{'checked': False}``). Messaging errors are the caller's to
-        handle.
+        broker at most twice, and sent ``at_least_once`` (RabbitMQ's
+        mandatory flag): with no engine queue bound it fails at once
+        (``MessageUndeliverable``) instead of waiting out the timeout. An
+        engine capped below 1.1 is not asked (``{'checked': False}``).
+        Messaging errors are the caller's to handle.
 
         .. versionadded:: 1.1
         """
         if not self.client.can_send_version('1.1'):
             return {'checked': False,
                     'reason': 'the engine is pinned below RPC 1.1'}
-        cctxt = self.client.prepare(version='1.1', timeout=timeout,
-                                    retry=1)
+        cctxt = self.client.prepare(
+            version='1.1', timeout=timeout, retry=1,
+            transport_options=messaging.TransportOptions(
+                at_least_once=True))
         return cctxt.call(context, 'check_resources',
                           project_id=project_id, site_id=site_id,
                           resources=resources)

@@ -35,9 +35,15 @@ def _resource_lag(now: float, row, found: Mapping[str, Any] | None,
     return max(0.0, now - float(protected_at or now))
 
 
-def _finding(rtype: str, rid: str, detail: str) -> dict[str, Any]:
+# Codes of a sync's findings (a preflight's have their own).
+FOREIGN = 'foreign_resource'
+REPLICATION_REMOVED = 'replication_removed'
+
+
+def _finding(rtype: str, rid: str, code: str,
+             detail: str) -> dict[str, Any]:
     return {'resource': {'type': rtype, 'id': rid}, 'severity': 'error',
-            'detail': detail}
+            'code': code, 'detail': detail}
 
 
 def _foreign_volumes(c, plan, volume_ids: list[str],
@@ -199,7 +205,7 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
             # Another project's: nothing of it is measured or kept.
             detail = why[0]
             findings.append(_finding(row.resource_type, row.resource_id,
-                                     detail))
+                                     FOREIGN, detail))
             db_api.protected_resource_update(
                 context, plan.id, row.resource_type, row.resource_id,
                 {'replication_state': drv_base.STATE_ERROR,
@@ -262,6 +268,7 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
             state = drv_base.STATE_ERROR
             replica['finding'] = entry['finding'] = '; '.join(gone)
             findings.append(_finding(row.resource_type, row.resource_id,
+                                     REPLICATION_REMOVED,
                                      replica['finding']))
         db_api.protected_resource_update(
             context, plan.id, row.resource_type, row.resource_id,

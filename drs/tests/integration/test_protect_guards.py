@@ -104,6 +104,8 @@ def test_sync_degrades_when_replication_was_removed_underneath(
         findings = {f['resource']['id']: f['detail']
                     for f in _report(drs, op)['findings']}
         assert set(findings) == {volume, container}
+        assert {f['code'] for f in _report(drs, op)['findings']} == {
+            'replication_removed'}
         assert 'standard' in findings[volume]
         assert 'X-Container-Sync-To' in findings[container]
         shown = drs.plan(plan['id'])

@@ -171,6 +171,7 @@ def test_measure_marks_another_projects_volume_and_never_asks_for_it(env):
     assert [v['id'] for v in asked] == ['v2']
     [finding] = figures['findings']
     assert finding['resource'] == {'type': VOL, 'id': 'v1'}
+    assert finding['code'] == 'foreign_resource'
     assert 'does not belong to project p' in finding['detail']
     by_id = {r['id']: r for r in figures['resources']}
     assert by_id['v1']['state'] == drv_base.STATE_ERROR
@@ -200,6 +201,7 @@ def test_measure_finds_a_volume_retyped_to_a_type_that_does_not_replicate(
     assert res['state'] == drv_base.STATE_ERROR
     assert 'vb is now of type standard' in res['finding']
     assert figures['findings'][0]['resource'] == {'type': SRV, 'id': 's1'}
+    assert figures['findings'][0]['code'] == 'replication_removed'
     cloud.nova('source').get_owned_server.assert_not_called()
 
 

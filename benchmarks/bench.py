@@ -123,17 +123,28 @@ class RequestLog:
         return counts
 
 
-def start_drs(cloud, directory, extra=''):
+def start_drs(cloud, directory, extra='', database=None, debug=True):
     """drs-all-in-one (recover_helpers.start_drs) logging every request
-    keystoneauth makes."""
+    keystoneauth makes; ``database``: a connection URL instead of the
+    test helper's SQLite file; ``debug=False``: the log level of the test
+    cloud's services (for the api benchmark, where a debug line per
+    request would be measured too)."""
     service = drs_service.Drs(cloud, directory, sync_interval=3600)
     with open(service.conf) as f:
         text = f.read()
-    # keystoneauth's per-request debug lines, nothing else more verbose.
-    text = text.replace('debug = true\n', (
-        'debug = true\ndefault_log_levels = keystoneauth=DEBUG,'
-        'keystonemiddleware=WARN,amqp=WARN,sqlalchemy=WARN,'
-        'oslo_policy=WARN,urllib3=WARN,stevedore=WARN,taskflow=WARN\n'), 1)
+    if debug:
+        # keystoneauth's per-request debug lines, nothing else more
+        # verbose.
+        text = text.replace('debug = true\n', (
+            'debug = true\ndefault_log_levels = keystoneauth=DEBUG,'
+            'keystonemiddleware=WARN,amqp=WARN,sqlalchemy=WARN,'
+            'oslo_policy=WARN,urllib3=WARN,stevedore=WARN,taskflow=WARN\n'),
+            1)
+    else:
+        text = text.replace('debug = true\n', 'debug = false\n', 1)
+    if database:
+        text = re.sub(r'(?m)^connection = sqlite:.*$',
+                      'connection = %s' % database, text, count=1)
     with open(service.conf, 'w') as f:
         f.write(text + '\n[recovery]\nserver_active_timeout = 180\n'
                 'resource_timeout = 120\ncatch_up_timeout = 120\n' + extra)
@@ -210,10 +221,11 @@ def uwsgi_drs_api(cloud, drs, directory):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(url + '/', timeout=2).status_code < 500:
+            # The first request builds the app: seconds on a busy machine.
+            if requests.get(url + '/', timeout=20).status_code < 500:
                 proc._bench_url = url
                 return proc, url
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.5)
     procutils.stop_group(proc)
     raise RuntimeError('drs-api under uWSGI did not answer')
@@ -260,9 +272,44 @@ def load(url, headers, duration, threads=4, max_requests=20000):
     return len(latencies) / elapsed, q[49] * 1000, q[98] * 1000
 
 
+class MariaDB:
+    """A database of the machine's MariaDB for drs (root, no password, as
+    the test cloud's services use it), dropped at the end."""
+
+    def __init__(self):
+        import pymysql
+        self.name = 'drs_bench_%s' % os.urandom(4).hex()
+        self._connect = lambda: pymysql.connect(host='127.0.0.1', user='root')
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute('CREATE DATABASE %s CHARACTER SET utf8mb4' % self.name)
+        self.url = ('mysql+pymysql://root@127.0.0.1:3306/%s?charset=utf8mb4'
+                    % self.name)
+
+    def drop(self):
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute('DROP DATABASE IF EXISTS %s' % self.name)
+
+
+def cinder_volumes(cloud, n):
+    """``n`` small volumes of tenant1 at A, so cinder's list has as many
+    items as drs's (they are deleted with the benchmark)."""
+    cinder = cloud.cinder(USER, 'a')
+    vols = [cinder.volumes.create(1, name=conftest.unique('bench-list'))
+            for _ in range(n)]
+    for v in vols:
+        conftest.wait_until('volume %s available' % v.id,
+                            lambda v=v: cinder.volumes.get(v.id).status
+                            == 'available', timeout=120)
+    return cinder, vols
+
+
 def bench_api(cloud, args, tmp):
-    drs = start_drs(cloud, tmp)
+    db = MariaDB()
+    drs = start_drs(cloud, tmp, database=db.url, debug=False)
+    drs.bench_db = db
     proc = None
+    cinder, volumes = cinder_volumes(cloud, 5)
+    drs.bench_volumes = (cinder, volumes)
     try:
         for i in range(5):
             drs.post('/v1/plans', {'plan': {
@@ -295,15 +342,25 @@ def bench_api(cloud, args, tmp):
             [r[1] for r in res['cinder']], '<= 0.4x', fmt='%.1f')
         row('same pair, p99 latency ms', [r[2] for r in res['drs']],
             [r[2] for r in res['cinder']], '', fmt='%.1f')
-        print_table('api: uWSGI 1 process x 4 threads each, 4 client '
-                    'threads, %ss x %d interleaved rounds, same token'
+        print_table('api: uWSGI 1 process x 4 threads each, MariaDB and '
+                    'debug off for both, 4 client threads, %ss x %d '
+                    'interleaved rounds, same token'
                     % (args.duration, args.rounds))
         return drs, proc
     except BaseException:
-        if proc:
-            procutils.stop_group(proc)
-        rh.stop_drs(drs)
+        stop_api(drs, proc)
         raise
+
+
+def stop_api(drs, proc):
+    """The api benchmark's drs, uWSGI, database and cinder volumes."""
+    if proc:
+        procutils.stop_group(proc)
+    rh.stop_drs(drs)
+    drs.bench_db.drop()
+    cinder, volumes = drs.bench_volumes
+    for v in volumes:
+        cinder.volumes.delete(v.id)
 
 
 # ------------------------------------------------------------ memory
@@ -338,8 +395,7 @@ def bench_memory(cloud, args, tmp):
             after, idle, '<= 1.10x growth', fmt='%.0f')
         print_table('memory (site A cinder as anchor)')
     finally:
-        procutils.stop_group(proc)
-        rh.stop_drs(drs)
+        stop_api(drs, proc)
 
 
 def proc_url(proc):
@@ -384,22 +440,32 @@ def bench_sweep(cloud, args, tmp, workload, drs, plan):
 
 
 def critical_path(report, tiers):
-    """The slowest import, then per tier the slowest create-server plus
-    the slowest wait-active: from the report's own step times."""
-    imports, creates, waits = [], collections.defaultdict(list), \
-        collections.defaultdict(list)
+    """The longest chain of dependent backend operations, from the
+    report's own step times: the cut-off, the slowest storage step (the
+    storage steps run in parallel), then per tier the slowest server's
+    ports + create-server chain (a linear flow per server) and the
+    slowest wait-active (every wait of a tier starts after its creates),
+    then the finish step."""
+    storage = []
+    chains = collections.defaultdict(lambda: collections.defaultdict(float))
+    waits = collections.defaultdict(list)
+    serial = 0.0
     for s in report['steps']:
         d = s.get('duration_seconds') or 0
         rid = (s.get('resource') or {}).get('id')
-        if s['step'].startswith('import-volume'):
-            imports.append(d)
-        elif s['step'] == 'create-server':
-            creates[tiers.get(rid, 1)].append(d)
-        elif s['step'] == 'wait-active':
+        step = s['step']
+        if step in ('import-volumes', 'import-volume',
+                    'activate-container'):
+            storage.append(d)
+        elif step in ('ports', 'create-server'):
+            chains[tiers.get(rid, 1)][rid] += d
+        elif step == 'wait-active':
             waits[tiers.get(rid, 1)].append(d)
-    return (max(imports or [0]) + sum(
-        max(creates[t] or [0]) + max(waits[t] or [0])
-        for t in set(creates) | set(waits)))
+        elif step in ('cutoff', 'finish'):
+            serial += d
+    return serial + max(storage or [0]) + sum(
+        max(chains[t].values() or [0]) + max(waits[t] or [0])
+        for t in set(chains) | set(waits))
 
 
 def bench_failover(cloud, args, tmp, workload, drs, plan, tiers):
@@ -499,8 +565,7 @@ def main(argv=None):
             os.makedirs(os.path.join(tmp, 'api'))
             drs, proc = bench_api(cloud, args, os.path.join(tmp, 'api'))
             if args.what == 'api':
-                procutils.stop_group(proc)
-                rh.stop_drs(drs)
+                stop_api(drs, proc)
             else:
                 args.api_proc = (drs, proc)
         if args.what in ('memory', 'all'):

@@ -18,6 +18,7 @@ import pecan
 from drs.api.controllers import root
 from drs.api import hooks
 from drs.api import middleware
+from drs.api import pecan_argspec
 # Registers [api] and the other drs options.
 import drs.conf  # noqa: F401
 
@@ -25,6 +26,7 @@ CONF = cfg.CONF
 
 
 def _pecan_app(conf: cfg.ConfigOpts):
+    pecan_argspec.install()
     app_hooks = [hooks.RequestShapeHook(), hooks.RPCHook(),
                  hooks.NoContentHook(), hooks.ExceptionHook()]
     if conf.api.auth_strategy == 'noauth':

@@ -86,12 +86,14 @@ def _select(model: Any, project_id: str | None = None) -> sa.Select:
 
 def _paginate(session: orm.Session, stmt: sa.Select, model: Any,
               limit: int | None, marker: str | None, sort_key: str,
-              sort_dir: str, filters: dict | None = None) -> list:
+              sort_dir: str, filters: dict | None = None,
+              options: tuple = ()) -> list:
     """Keyset pagination ordered by (sort_key, id).
 
     ``marker`` is the id of the last item of the previous page, looked up
     inside ``stmt``'s own filters so that a marker the caller cannot see is
-    refused like one that does not exist.
+    refused like one that does not exist. ``options``: loader options of
+    the page's query (not of the marker's).
     """
     for key, value in (filters or {}).items():
         stmt = stmt.where(getattr(model, key) == value)
@@ -114,7 +116,8 @@ def _paginate(session: orm.Session, stmt: sa.Select, model: Any,
     stmt = stmt.order_by(order(column), order(model.id))
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
+    # unique(): a joined eager load repeats a row per child.
+    return list(session.scalars(stmt.options(*options)).unique())
 
 
 # ------------------------------------------------------------------ sites
@@ -205,13 +208,21 @@ def _resource_rows(plan_id: str, source_site_id: str, resources: list[dict],
     return rows
 
 
+# A plan's resources come with it in the same query (a LEFT OUTER JOIN;
+# with a LIMIT, SQLAlchemy joins them to a subquery of the page): one
+# round trip to the database per plan read or per page of plans, where
+# the relationship's own select-in load makes two.
+_WITH_RESOURCES = (orm.joinedload(models.Plan.resources),)
+
+
 @reader
 def plan_get(context, plan_id: str,
              project_id: str | None = None) -> models.Plan:
     """A plan by id; with ``project_id``, only inside that project."""
     row = context.session.scalars(
         _select(models.Plan, project_id).where(models.Plan.id == plan_id)
-    ).one_or_none()
+        .options(*_WITH_RESOURCES)
+    ).unique().one_or_none()
     if row is None:
         raise exception.PlanNotFound(plan=plan_id)
     return row
@@ -223,7 +234,8 @@ def plan_list(context, project_id: str | None = None,
               sort_key: str = 'created_at', sort_dir: str = 'asc',
               filters: dict | None = None) -> list[models.Plan]:
     return _paginate(context.session, _select(models.Plan, project_id),
-                     models.Plan, limit, marker, sort_key, sort_dir, filters)
+                     models.Plan, limit, marker, sort_key, sort_dir, filters,
+                     options=_WITH_RESOURCES)
 
 
 def is_data_error(e: Exception) -> bool:

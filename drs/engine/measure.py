@@ -3,6 +3,7 @@ page or pool, never one per resource), written to the resources' rows, and
 turned into degraded/protected with a notification on each change."""
 
 from collections.abc import Mapping
+import dataclasses
 from typing import Any
 
 from oslo_config import cfg
@@ -16,6 +17,7 @@ from drs.drivers import base as drv_base
 from drs.drivers.replication import base as repl_base
 from drs import exception
 from drs.engine import plans
+from drs.engine import resources
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -46,14 +48,18 @@ def _finding(rtype: str, rid: str, code: str,
             'code': code, 'detail': detail}
 
 
-def _foreign_volumes(c, plan, volume_ids: list[str],
-                     source_vols: dict[str, dict]) -> dict[str, str]:
-    """``{volume id: why}`` of the plan's volumes that are not its
-    project's at the source: by the owner the listing shows, and for a
-    volume the project's listing lacks, by reading it (one call each,
-    only for those)."""
+def volume_problems(c, plan, volume_ids: list[str],
+                    source_vols: dict[str, dict]
+                    ) -> dict[str, tuple[str, str]]:
+    """``{volume id: (code, detail)}`` of the plan's volumes (its own
+    and its servers') that are not its project's at the source, by the
+    owner the listing shows or, for one the project's listing lacks, by
+    reading it (one call each, only for those); and of those whose
+    replication was removed outside drs: retyped to a type that does not
+    replicate, or shown disabled (one list of the volume types). A
+    foreign volume is dropped from ``source_vols``."""
     volumes = c.volume('source')
-    out = {}
+    out: dict[str, tuple[str, str]] = {}
     for vid in volume_ids:
         vol = source_vols.get(vid)
         try:
@@ -64,65 +70,99 @@ def _foreign_volumes(c, plan, volume_ids: list[str],
                 volumes.check_owner(plans.VOLUME, vid, vol.get('project_id'),
                                     plan.project_id)
         except drv_base.ForeignResource as e:
-            out[vid] = str(e)
+            out[vid] = (FOREIGN, str(e))
             source_vols.pop(vid, None)
         except drv_base.ResourceNotFound:
-            pass  # gone: an error of the volume, below
-    return out
-
-
-def _foreign_servers(c, plan) -> dict[str, str]:
-    """``{server id: why}`` of the plan's servers that are not its
-    project's at the source (one list call; a read for what it lacks)."""
-    ids = [r.resource_id for r in plan.resources
-           if r.resource_type == plans.SERVER]
-    if not ids:
-        return {}
-    compute = c.compute('source')
-    listed = compute.list_servers()
-    out = {}
-    for sid in ids:
-        try:
-            if sid in listed:
-                compute.check_owner(plans.SERVER, sid,
-                                    listed[sid].get('project_id'),
-                                    plan.project_id)
-            else:
-                compute.get_owned_server(sid, plan.project_id)
-        except drv_base.ForeignResource as e:
-            out[sid] = str(e)
-        except drv_base.ResourceNotFound:
-            pass  # gone: its volumes say so
-    return out
-
-
-def _replication_removed(c, volume_ids: list[str],
-                         source_vols: dict[str, dict]) -> dict[str, str]:
-    """``{volume id: why}`` of volumes whose replication was removed
-    outside drs: retyped to a type that does not replicate, or Cinder
-    shows their replication disabled (one list of the volume types)."""
+            pass  # gone: an error of the volume (volume_figures)
     try:
         types = {}
-        for t in c.volume('source').list_volume_types():
+        for t in volumes.list_volume_types():
             types[t['name']] = types[t['id']] = t
     except Exception as e:
         LOG.warning('Volume types not listed (%s): replication settings '
                     'of volumes not checked', type(e).__name__)
         types = {}
-    out = {}
     for vid in volume_ids:
         vol = source_vols.get(vid)
-        if vol is None:
+        if vol is None or vid in out:
             continue
         vtype = types.get(vol.get('volume_type'))
         if vtype is not None and not vtype['replicated']:
-            out[vid] = ('volume %s is now of type %s, which does not '
-                        'replicate: its replication was removed outside '
-                        'drs (protect it again)' % (vid, vol['volume_type']))
+            out[vid] = (REPLICATION_REMOVED, (
+                'volume %s is now of type %s, which does not replicate: its '
+                'replication was removed outside drs (protect it again)'
+                % (vid, vol['volume_type'])))
         elif vol.get('replication_status') in ('disabled', 'not-capable'):
-            out[vid] = ('replication of volume %s is %s at the source' % (
-                vid, vol['replication_status']))
+            out[vid] = (REPLICATION_REMOVED,
+                        'replication of volume %s is %s at the source' % (
+                            vid, vol['replication_status']))
     return out
+
+
+@dataclasses.dataclass
+class Measurement:
+    """What a measurement read once for the whole plan: the time, the
+    plan's RPO target, its sites, the source's volumes and the replicas
+    of the plan's volumes at the target (by volume id)."""
+
+    now: float
+    rpo: int | None
+    sites: Mapping[str, dict]
+    source_vols: dict[str, dict]
+    replicas: Mapping[str, Any]
+
+
+def container_figures(m: Measurement, row, cstatus: Mapping[str, dict]
+                      ) -> tuple[float, str, dict]:
+    """Lag, state and replica record of a synced container, from both
+    sites' account listings (``cstatus``): an out-of-sync container's lag
+    counts from the last time it was seen in sync."""
+    data = dict(row.protect_data or {})
+    replica = dict(row.replica or {})
+    st = cstatus.get(row.resource_id) or {}
+    if st.get('in_sync'):
+        replica['last_in_sync_at'] = m.now
+        lag = 0.0
+    else:
+        since = replica.get('last_in_sync_at') or \
+            data.get('protected_at')
+        lag = max(0.0, m.now - float(since or m.now))
+    replica.update(source=st.get('source'), target=st.get('target'))
+    return lag, _state(lag, m.rpo, st.get('in_sync')), replica
+
+
+def volume_figures(m: Measurement, row, data_of
+                   ) -> tuple[float, str, dict, dict]:
+    """Lag, state, per-volume records and replica record of a resource
+    whose data is on replicated volumes (:func:`plans.row_volume_ids`):
+    the worst of its volumes. ``data_of(protect_data, volume_id)`` is the
+    protect data of one of its volumes."""
+    data = dict(row.protect_data or {})
+    replica = dict(row.replica or {})
+    lags = []
+    errors = []
+    vols = replica.get('volumes') or {}
+    for vid in plans.row_volume_ids(row):
+        vdata = data_of(data, vid)
+        src = m.source_vols.get(vid) or {}
+        found = m.replicas.get(vid)
+        vlag = _resource_lag(m.now, row, found, vdata.get('protected_at'))
+        lags.append(vlag)
+        status = src.get('replication_status')
+        if status in ('error', 'disabled', 'not-capable') or \
+                vid not in m.source_vols or (found or {}).get(
+                    'health') in (repl_base.HEALTH_SPLIT_BRAIN,
+                                  repl_base.HEALTH_ERROR):
+            errors.append(vid)
+        vols[vid] = {'site': m.sites['target'].get('name'),
+                     'reference': (found or {}).get('reference'),
+                     'health': (found or {}).get('health'),
+                     'replication_status': status,
+                     'last_sync_at': (found or {}).get('last_sync_at'),
+                     'lag_seconds': round(vlag, 3)}
+    lag = max(lags) if lags else 0.0
+    state = drv_base.STATE_ERROR if errors else _state(lag, m.rpo, None)
+    return lag, state, vols, replica
 
 
 def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
@@ -139,12 +179,13 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
 
     Each resource must still be the plan's project's at the source (by
     its owner, not by what the session sees) and still be replicated as
-    protect left it (a volume type that replicates; a container's sync
+    protect left it (:func:`volume_problems` for every volume; each
+    type's ``problems``: servers' owners, containers' account and sync
     settings, one HEAD per container). A resource that is not gets the
     ``error`` state and a ``finding`` (in its replica and in the
-    figures' ``findings``); one of another project is never acted on
-    (no replica status is asked for it, what drs knew of its replica is
-    dropped) and :func:`apply_rpo` degrades the plan.
+    figures' ``findings``); one of another project is never measured (no
+    replica status is asked for it, what drs knew of its replica is
+    dropped), and :func:`apply_rpo` degrades the plan.
 
     With ``sweep`` (the periodic sweep, outside any operation), nothing
     is written to a resource an operation has unprotected meanwhile, nor
@@ -155,118 +196,63 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     volume_ids = plans.plan_volume_ids(plan)
     source_vols: dict[str, dict] = {}
     replicas: dict[str, repl_base.ReplicaStatus] = {}
-    foreign = _foreign_servers(c, plan)
-    removed: dict[str, str] = {}
+    problems: dict[str, tuple[str, str]] = {}
     if volume_ids:
         source_vols = {v['id']: v for v in
                        c.volume('source').list_volumes()}
-        foreign.update(_foreign_volumes(c, plan, volume_ids, source_vols))
-        removed = _replication_removed(c, volume_ids, source_vols)
+        problems.update(volume_problems(c, plan, volume_ids, source_vols))
         try:
             replicas = c.replication('target').status(
                 [dict(source_vols.get(v) or {}, id=v) for v in volume_ids
-                 if v not in foreign])
+                 if (problems.get(v) or ('',))[0] != FOREIGN])
         except Exception as e:
             LOG.warning('Plan %(plan)s: replica list at the target failed: '
                         '%(err)s', {'plan': plan.id,
                                     'err': type(e).__name__})
-    containers = [r.resource_id for r in plan.resources
-                  if r.resource_type == plans.CONTAINER]
-    cstatus: dict[str, dict] = {}
-    if containers:
-        source_os = c.object_storage('source')
-        try:
-            source_os.check_account(plan.project_id)
-        except drv_base.ForeignResource as e:
-            foreign.update({name: str(e) for name in containers})
-        if not any(name in foreign for name in containers):
-            cstatus = source_os.replication_status(
-                containers, c.object_storage('target'))
-            for row in plan.resources:
-                if row.resource_type != plans.CONTAINER:
-                    continue
-                problem = (cstatus.get(row.resource_id) or {}).get(
-                    'problem') or source_os.replication_settings(
-                    row.resource_id, row.protect_data or {})
-                if problem:
-                    removed[row.resource_id] = problem
+    m = Measurement(now=now, rpo=plan.rpo_seconds, sites=c.sites,
+                    source_vols=source_vols, replicas=replicas)
+    rows_by_type: dict[str, list] = {}
+    for row in plan.resources:
+        rows_by_type.setdefault(row.resource_type, []).append(row)
+    batches = {rtype: resources.steps_for(rtype).measure_batch(c, rows)
+               for rtype, rows in rows_by_type.items()}
+    row_problems: dict[tuple[str, str], tuple[str, str]] = {}
+    for rtype, rows in rows_by_type.items():
+        found = resources.steps_for(rtype).problems(c, rows, batches[rtype])
+        row_problems.update({(rtype, rid): p for rid, p in found.items()})
 
-    rpo = plan.rpo_seconds
     worst: float | None = None
     per_resource = []
     findings: list[dict] = []
+    unless = drv_base.STATE_UNPROTECTED if sweep else None
     for row in plan.resources:
-        data = dict(row.protect_data or {})
-        replica = dict(row.replica or {})
-        replica.pop('finding', None)
-        why = [foreign[i] for i in [row.resource_id]
-               + plans.row_volume_ids(row) if i in foreign]
-        if why:
+        entry: dict[str, Any] = {'type': row.resource_type,
+                                 'id': row.resource_id}
+        mine = [p for p in [row_problems.get((row.resource_type,
+                                              row.resource_id))]
+                + [problems.get(v) for v in plans.row_volume_ids(row)] if p]
+        foreign = [detail for code, detail in mine if code == FOREIGN]
+        if foreign:
             # Another project's: nothing of it is measured or kept.
-            detail = why[0]
             findings.append(_finding(row.resource_type, row.resource_id,
-                                     FOREIGN, detail))
+                                     FOREIGN, foreign[0]))
             db_api.protected_resource_update(
                 context, plan.id, row.resource_type, row.resource_id,
                 {'replication_state': drv_base.STATE_ERROR,
-                 'lag_seconds': None, 'replica': {'finding': detail}},
-                unless_state=drv_base.STATE_UNPROTECTED if sweep else None)
-            per_resource.append({'type': row.resource_type,
-                                 'id': row.resource_id,
-                                 'state': drv_base.STATE_ERROR,
-                                 'lag_seconds': None, 'finding': detail})
+                 'lag_seconds': None, 'replica': {'finding': foreign[0]}},
+                unless_state=unless)
+            per_resource.append(dict(entry, state=drv_base.STATE_ERROR,
+                                     lag_seconds=None, finding=foreign[0]))
             continue
-        if row.resource_type == plans.CONTAINER:
-            st = cstatus.get(row.resource_id) or {}
-            if st.get('in_sync'):
-                replica['last_in_sync_at'] = now
-                lag = 0.0
-            else:
-                since = replica.get('last_in_sync_at') or \
-                    data.get('protected_at')
-                lag = max(0.0, now - float(since or now))
-            replica.update(source=st.get('source'), target=st.get('target'))
-            state = _state(lag, rpo, st.get('in_sync'))
-        else:
-            lags = []
-            errors = []
-            vols = replica.get('volumes') or {}
-            for vid in plans.row_volume_ids(row):
-                vdata = (data.get('volumes') or {}).get(vid, data) \
-                    if row.resource_type == plans.SERVER else data
-                src = source_vols.get(vid) or {}
-                found = replicas.get(vid)
-                vlag = _resource_lag(now, row, found,
-                                     vdata.get('protected_at'))
-                lags.append(vlag)
-                status = src.get('replication_status')
-                if status in ('error', 'disabled', 'not-capable') or \
-                        vid not in source_vols or (found or {}).get(
-                            'health') in (repl_base.HEALTH_SPLIT_BRAIN,
-                                          repl_base.HEALTH_ERROR):
-                    errors.append(vid)
-                vols[vid] = {'site': c.sites['target'].get('name'),
-                             'reference': (found or {}).get('reference'),
-                             'health': (found or {}).get('health'),
-                             'replication_status': status,
-                             'last_sync_at': (found or {}).get(
-                                 'last_sync_at'),
-                             'lag_seconds': round(vlag, 3)}
-            if row.resource_type == plans.VOLUME:
-                replica.update(vols.get(row.resource_id, {}))
-            else:
-                replica['volumes'] = vols
-            lag = max(lags) if lags else 0.0
-            state = (drv_base.STATE_ERROR if errors
-                     else _state(lag, rpo, None))
+        lag, state, replica = resources.steps_for(row.resource_type).measure(
+            m, row, batches[row.resource_type])
         lag = round(lag, 3)
         worst = lag if worst is None else max(worst, lag)
-        gone = [removed[i] for i in [row.resource_id]
-                + plans.row_volume_ids(row) if i in removed]
-        entry = {'type': row.resource_type, 'id': row.resource_id}
-        if gone:
+        replica.pop('finding', None)
+        if mine:
             state = drv_base.STATE_ERROR
-            replica['finding'] = entry['finding'] = '; '.join(gone)
+            replica['finding'] = entry['finding'] = '; '.join(
+                detail for _code, detail in mine)
             findings.append(_finding(row.resource_type, row.resource_id,
                                      REPLICATION_REMOVED,
                                      replica['finding']))
@@ -274,13 +260,13 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
             context, plan.id, row.resource_type, row.resource_id,
             {'replication_state': state, 'lag_seconds': lag,
              'replica': replica},
-            unless_state=drv_base.STATE_UNPROTECTED if sweep else None)
+            unless_state=unless)
         per_resource.append(dict(entry, state=state, lag_seconds=lag))
     # ``rpo_seconds`` of an operation's result (and report) is what was
     # achieved, the age of the oldest replica's data: never the target,
     # which users took for it.
     figures = {'plan_id': plan.id, 'rpo_seconds': worst,
-               'rpo_seconds_target': rpo,
+               'rpo_seconds_target': plan.rpo_seconds,
                'rpo_seconds_achieved': worst, 'resources': per_resource,
                'findings': findings, 'measured_at': now}
     values = {'rpo_seconds_achieved': worst,

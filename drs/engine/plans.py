@@ -19,11 +19,14 @@ from drs.db import api as db_api
 from drs.drivers import base as drv_base
 from drs.drivers import clients as drv_clients
 from drs import exception
+from drs.engine import resources
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 
+# The built-in types, for their own plug-ins and tasks
+# (drs/engine/resources/): nothing else branches on a type.
 SERVER = 'OS::Nova::Server'
 VOLUME = 'OS::Cinder::Volume'
 CONTAINER = 'OS::Swift::Container'
@@ -90,11 +93,10 @@ def _now() -> float:
 
 
 def row_volume_ids(row) -> list[str]:
-    if row.resource_type == VOLUME:
-        return [row.resource_id]
-    if row.resource_type == SERVER:
-        return list(((row.protect_data or {}).get('volumes') or {}).keys())
-    return []
+    """The replicated volumes of a protected-resource row (its type's
+    plug-in says which: a volume itself, a server's from its protect
+    data)."""
+    return resources.steps_for(row.resource_type).volume_ids(row)
 
 
 def plan_volume_ids(plan) -> list[str]:

@@ -1,6 +1,8 @@
 """Preflight: what a failover would trip on at the target site. Reads only:
 nothing is created, changed or saved anywhere."""
 
+from collections.abc import Callable
+import dataclasses
 from typing import Any
 
 from oslo_config import cfg
@@ -9,12 +11,31 @@ from oslo_log import log
 from drs.db import api as db_api
 from drs.drivers import base as drv_base
 from drs.engine import plans
+from drs.engine import resources
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 
 # ------------------------------------------------------------- preflight
+
+@dataclasses.dataclass
+class Preflight:
+    """One resource's preflight, as its type's plug-in adds to it
+    (:meth:`drs.engine.resources.ResourceSteps.preflight_findings`):
+    ``findings`` and ``needs`` (quota) are added to; ``check_volume_type``
+    checks a volume type's mapping and its existence at the target."""
+
+    context: Any
+    plan: Any
+    c: Any
+    mappings: dict
+    row: Any
+    ref: dict
+    findings: list[dict]
+    needs: dict[str, int]
+    check_volume_type: Callable[[str | None, str], None]
+
 
 def _finding(severity: str, code: str, detail: str,
              resource: dict | None = None) -> dict:
@@ -62,31 +83,26 @@ def preflight_resource(context, plan_id: str, resource: dict
                 '%s: volume type %s does not exist at the target' % (
                     what, mapped), ref))
 
-    if resource['type'] == plans.VOLUME:
-        data = row.protect_data or {}
-        check_volume_type(data.get('retyped_to') or data.get('volume_type'),
-                          'volume %s' % resource['id'])
-        needs['volumes'] += 1
-        needs['gigabytes'] += int(data.get('size') or 0)
-    elif resource['type'] == plans.CONTAINER:
-        target_os = c.object_storage('target')
-        if not target_os.exists(resource['id']):
-            findings.append(_finding(
-                'error', 'missing_replica',
-                'container %s does not exist at the target' %
-                resource['id'], ref))
-    elif resource['type'] == plans.SERVER:
-        recipes = {r.resource_id: r.recipe
-                   for r in db_api.recipe_list(context, plan.id)}
-        recipe = recipes.get(resource['id'])
-        if recipe is None:
-            findings.append(_finding('error', 'no_recipe',
-                                     'no recovery recipe was captured',
-                                     ref))
-        else:
-            _preflight_server(c, mappings, recipe, ref, findings, needs,
-                              check_volume_type)
+    resources.steps_for(resource['type']).preflight_findings(Preflight(
+        context=context, plan=plan, c=c, mappings=mappings, row=row,
+        ref=ref, findings=findings, needs=needs,
+        check_volume_type=check_volume_type))
     return {'findings': findings, 'needs': needs}
+
+
+def server_findings(pf: Preflight) -> None:
+    """A server's preflight: its recipe's flavor, image, key pair,
+    availability zone, networks and volumes at the target."""
+    recipes = {r.resource_id: r.recipe
+               for r in db_api.recipe_list(pf.context, pf.plan.id)}
+    recipe = recipes.get(pf.ref['id'])
+    if recipe is None:
+        pf.findings.append(_finding('error', 'no_recipe',
+                                    'no recovery recipe was captured',
+                                    pf.ref))
+    else:
+        _preflight_server(pf.c, pf.mappings, recipe, pf.ref, pf.findings,
+                          pf.needs, pf.check_volume_type)
 
 
 def _preflight_server(c, mappings, recipe, ref, findings, needs,

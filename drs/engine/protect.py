@@ -12,6 +12,7 @@ from drs.db import api as db_api
 from drs.drivers import base as drv_base
 from drs.drivers import clients as drv_clients
 from drs.engine import plans
+from drs.engine import resources
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -19,68 +20,44 @@ LOG = log.getLogger(__name__)
 
 # ----------------------------------------------------------------- checks
 
-def check_owned(site: drv_clients.SiteDrivers, project_id: str,
-                resource: dict) -> dict:
-    """The resource as ``site`` shows it, if ``project_id`` owns it.
+def check_exists(context, plan_id: str, resource: dict) -> dict:
+    """The resource as the source site shows it, if the plan's project
+    owns it (protect's first step, before anything changes).
 
     Ownership is the resource's owner attribute (a server's project, a
     volume's tenant attribute, a container's account), not visibility:
     an admin-scoped token sees other projects' servers and volumes.
-    A server's attached volumes must be the project's too. Raises
-    :class:`drs.drivers.base.ResourceNotFound` or
+    Raises :class:`drs.drivers.base.ResourceNotFound` or
     :class:`drs.drivers.base.ForeignResource`, naming the resource.
     """
-    rtype, rid = resource['type'], resource['id']
-    if rtype == plans.VOLUME:
-        vol = site.volume.get_owned_volume(rid, project_id)
-        return {'type': rtype, 'id': rid, 'size': vol['size'],
-                'volume_type': vol['volume_type']}
-    if rtype == plans.CONTAINER:
-        cont = site.object_storage.get_owned_container(rid, project_id)
-        return {'type': rtype, 'id': rid, 'count': cont['count']}
-    if rtype == plans.SERVER:
-        server = site.compute.get_owned_server(rid, project_id)
-        for vid in server.get('volumes_attached') or []:
-            site.volume.get_owned_volume(vid, project_id)
-        return {'type': rtype, 'id': rid, 'name': server['name']}
-    raise drv_base.DriverError(detail='no driver protects %s resources'
-                               % rtype)
-
-
-def check_exists(context, plan_id: str, resource: dict) -> dict:
-    """The resource as the source site shows it in the plan's project.
-
-    Raises :class:`drs.drivers.base.ResourceNotFound`, naming it, for
-    anything the plan's project cannot see, and
-    :class:`drs.drivers.base.ForeignResource` for what it sees but does
-    not own (:func:`check_owned`).
-    """
-    plan, c = plans.plan_clients(context, plan_id)
-    return check_owned(c.at('source'), plan.project_id, resource)
+    _plan, c = plans.plan_clients(context, plan_id)
+    return resources.steps_for(resource['type']).check_exists(
+        c, resource['id'])
 
 
 def check_resources(context, project_id: str, site_id: str,
-                    resources: list[dict]) -> dict[str, Any]:
+                    refs: list[dict]) -> dict[str, Any]:
     """The API's check of a plan's resources before it stores them.
 
     Run by the engine for the API (a synchronous RPC call): with the
     caller's own token at the source site, every resource must be
-    ``project_id``'s (:func:`check_owned`). Returns ``{'checked': True,
-    'refused': [{'index', 'type', 'id', 'code', 'detail'}]}``, or
-    ``{'checked': False, 'reason': ...}`` where the site could not be
-    asked (unreachable, no token): the engine checks again at protect and
-    at every sync, so the API lets the plan be stored.
+    ``project_id``'s (each type's ``check_owned``). Returns
+    ``{'checked': True, 'refused': [{'index', 'type', 'id', 'code',
+    'detail'}]}``, or ``{'checked': False, 'reason': ...}`` where the
+    site could not be asked (unreachable, no token): the engine checks
+    again at protect and at every sync, so the API lets the plan be
+    stored.
     """
     if not context.auth_token:
         return {'checked': False, 'reason': 'the request has no token'}
     try:
         site = db_api.site_get(context, site_id)
-        c = drv_clients.caller_clients(context, site)
-        source = c.at('source')
+        source = drv_clients.caller_clients(context, site).at('source')
         refused = []
-        for index, res in enumerate(resources):
+        for index, res in enumerate(refs):
             try:
-                check_owned(source, project_id, res)
+                resources.steps_for(res['type']).check_owned(
+                    source, project_id, res['id'])
             except (drv_base.ResourceNotFound,
                     drv_base.ForeignResource) as e:
                 refused.append({'index': index, 'type': res['type'],
@@ -158,7 +135,7 @@ def protect_group(context, plan_id: str) -> dict[str, Any] | None:
     ids = plans.plan_volume_ids(plan)
     group = volumes.ensure_replication_group(plans.group_name(plan.id), ids)
     for row in plan.resources:
-        if row.resource_type in (plans.VOLUME, plans.SERVER):
+        if resources.steps_for(row.resource_type).has_volumes:
             data = dict(row.protect_data or {})
             data['group'] = {'id': group['id'],
                              'added': [v for v in group['added_volumes']

@@ -9,7 +9,7 @@ from oslo_log import log
 from drs.db import api as db_api
 from drs.engine import measure
 from drs.engine import plans
-from drs.engine import protect
+from drs.engine import resources
 
 CONF = cfg.CONF
 LOG = log.getLogger(__name__)
@@ -43,14 +43,16 @@ def sweep_plan(context, plan_id: str) -> dict[str, Any] | None:
 def _sweep_plan(context, plan_id: str) -> dict[str, Any]:
     plan = db_api.plan_get(context, plan_id)
     for row in plan.resources:
-        if row.resource_type == plans.SERVER:
+        steps = resources.steps_for(row.resource_type)
+        if steps.swept:
             _fence(context, plan_id)
             try:
-                protect.refresh_recipe(context, plan_id, row.resource_id)
+                steps.refresh(context, plan_id, row.resource_id)
             except Exception as e:
-                LOG.warning('Plan %(plan)s: recipe of server %(server)s not '
-                            'refreshed: %(err)s',
-                            {'plan': plan_id, 'server': row.resource_id,
+                LOG.warning('Plan %(plan)s: %(type)s %(id)s not refreshed: '
+                            '%(err)s',
+                            {'plan': plan_id, 'type': row.resource_type,
+                             'id': row.resource_id,
                              'err': type(e).__name__})
     _fence(context, plan_id)
     figures = measure.measure(context, plan_id, sweep=True)

@@ -45,6 +45,12 @@ ACTION_STATES: dict[str, tuple[str, ...]] = {
 }
 ACTIONS_ALL = tuple(ACTION_STATES) + ('cleanup_test',)
 
+#: What ``PATCH /v1/plans/{id}`` accepts (the API controller's rules):
+#: name, description and RPO target at any time; mappings while no
+#: operation runs; resources (and sites) only while the plan protects
+#: nothing, in these states.
+RESOURCES_EDITABLE = ('available', 'error')
+
 
 def session(request: Any) -> ks_session.Session:
     """A keystoneauth1 session authenticated by the user's token."""
@@ -146,6 +152,17 @@ def actions_allowed(plan: dict) -> list[str]:
         allowed = [a for a in allowed if a != 'test_failover']
         allowed.append('cleanup_test')
     return allowed
+
+
+def edit_allowed(plan: dict) -> bool:
+    """Whether the Edit Plan workflow is offered: while an operation
+    runs the API refuses a change of mappings or resources."""
+    return not plan.get('current_operation')
+
+
+def resources_editable(plan: dict) -> bool:
+    return (edit_allowed(plan)
+            and plan.get('status') in RESOURCES_EDITABLE)
 
 
 # ------------------------------------------------------------ operations

@@ -42,6 +42,13 @@ class DrsTestCase(helpers.TestCase):
         c.operations.events.return_value = fx.EVENTS
         c.operations.report.return_value = fx.REPORT
 
+    def login_as_reader(self):
+        self.roles_override = [{'id': '3', 'name': 'reader'}]
+        self.setActiveUser(id=self.user.id, token=self.token,
+                           username=self.user.name,
+                           tenant_id=self.tenant.id,
+                           authorized_tenants=self.tenants.list())
+
     def setActiveUser(self, *args, **kwargs):
         kwargs['service_catalog'] = self.service_catalog
         if getattr(self, 'roles_override', None) is not None:
@@ -85,11 +92,7 @@ class PlansIndexTests(DrsTestCase):
         self.assertIn(reverse('horizon:project:dr_plans:choose_sites'), html)
 
     def test_reader_sees_no_action_buttons(self):
-        self.roles_override = [{'id': '3', 'name': 'reader'}]
-        self.setActiveUser(id=self.user.id, token=self.token,
-                           username=self.user.name,
-                           tenant_id=self.tenant.id,
-                           authorized_tenants=self.tenants.list())
+        self.login_as_reader()
         res = self.client.get(INDEX)
         self.assertEqual(res.status_code, 200)
         html = res.content.decode()
@@ -280,8 +283,8 @@ class OperationTests(DrsTestCase):
         self.assertIn('list-group-item-danger', html)
 
 
-@override_settings(POLICY_CHECK_FUNCTION=POLICY)
-class CreatePlanTests(DrsTestCase):
+class InventoryTestCase(DrsTestCase):
+    """What the sites list (api.cloud.inventory), per region."""
 
     INVENTORY_A = {
         'servers': [{'id': fx.SERVER, 'name': 'web-1',
@@ -306,6 +309,10 @@ class CreatePlanTests(DrsTestCase):
                 'RegionTwo': self.INVENTORY_B}[region])
         self.inventory = patcher.start()
         self.addCleanup(patcher.stop)
+
+
+@override_settings(POLICY_CHECK_FUNCTION=POLICY)
+class CreatePlanTests(InventoryTestCase):
 
     def url(self):
         return '%s?source=%s&target=%s' % (
@@ -377,3 +384,158 @@ class SitesTests(DrsTestCase):
         self.client_mock.sites.create.assert_called_once_with(
             name='dc-east', region_name='RegionOne',
             auth_url='http://keystone.example:5000/v3', interface='public')
+
+
+@override_settings(POLICY_CHECK_FUNCTION=POLICY)
+class EditPlanTests(InventoryTestCase):
+    """Edit Plan: the create workflow's steps from the plan's values, a
+    PATCH of what changed."""
+
+    INVENTORY_A = dict(InventoryTestCase.INVENTORY_A, volumes=[
+        {'id': fx.VOL_BOOT, 'name': 'boot', 'attached_to': [fx.SERVER]},
+        {'id': 'v-free', 'name': 'scratch', 'attached_to': []}])
+
+    def url(self, plan_id=fx.PLAN['id']):
+        return reverse('horizon:project:dr_plans:update', args=(plan_id,))
+
+    def form(self, plan, **changes):
+        """What the browser posts for ``plan`` unchanged, then
+        ``changes``."""
+        data = {'name': plan['name'],
+                'description': plan.get('description') or '',
+                'rpo_seconds': plan['rpo_seconds'] or '',
+                'source_site': plan['source_site'],
+                'target_site': plan['target_site'],
+                'containers': [r['id'] for r in plan['resources']
+                               if r['type'] == 'OS::Swift::Container'],
+                'map__networks__net-a': 'net-b',
+                'map__flavors__m1.tiny': 'm1.tiny'}
+        for r in plan['resources']:
+            if r['type'] == 'OS::Nova::Server':
+                data['server__' + r['id']] = str(r['tier'])
+        data.update(changes)
+        return data
+
+    def test_form_is_filled_in_from_the_plan(self):
+        plan = fx.plan(status='available', description='pay runs',
+                       resources=fx.PLAN['resources'] + [
+                           {'id': 'gone', 'type': 'OS::Swift::Container',
+                            'tier': 1}],
+                       mappings=dict(fx.PLAN['mappings'],
+                                     networks={'net-a': 'net-x'}))
+        self.client_mock.plans.get.return_value = plan
+        res = self.client.get(self.url())
+        self.assertEqual(res.status_code, 200)
+        self.assertTemplateUsed(res, 'horizon/common/_workflow.html')
+        html = res.content.decode()
+        self.assertIn('Edit Plan: billing', html)
+        self.assertRegex(html, r'name="name" value="billing"')
+        self.assertIn('pay runs</textarea>', html)
+        self.assertRegex(html, r'name="rpo_seconds" value="120"')
+        # The server in its tier (2), the container checked; a container
+        # the site no longer lists is kept, named by its id.
+        self.assertRegex(html, r'<option value="2"\s+selected="selected"')
+        self.assertRegex(html, r'value="app"[^>]*checked')
+        self.assertIn('gone (not found at the source site)', html)
+        self.assertRegex(html, r'value="gone"[^>]*checked')
+        # The plan's mapping, not the same-named network.
+        self.assertRegex(html, r'value="net-x"\s+selected')
+        self.assertNotRegex(html, r'value="net-b"\s+selected')
+        # It opens on its first step; the preflight is not offered to a
+        # plan that protects nothing yet.
+        self.assertRegex(html, r'name="run_preflight"[^>]*disabled')
+        self.assertIn('protect it first', html)
+
+    def test_name_rpo_and_a_tier_are_patched_and_nothing_else(self):
+        plan = fx.plan(status='available')
+        self.client_mock.plans.get.return_value = plan
+        self.client_mock.plans.update.return_value = dict(
+            plan, name='billing-2', rpo_seconds=60)
+        res = self.client.post(self.url(), self.form(
+            plan, name='billing-2', rpo_seconds='60',
+            **{'server__' + fx.SERVER: '1'}))
+        self.assertNoFormErrors(res)
+        self.assertRedirectsNoFollow(res, reverse(
+            'horizon:project:dr_plans:detail', args=(plan['id'],)))
+        self.client_mock.plans.update.assert_called_once_with(
+            plan['id'], name='billing-2', rpo_seconds=60, resources=[
+                {'type': 'OS::Nova::Server', 'id': fx.SERVER, 'tier': 1},
+                {'type': 'OS::Swift::Container', 'id': 'app', 'tier': 1}])
+        self.assertMessageCount(success=1)
+        self.client_mock.plans.action.assert_not_called()
+
+    def test_nothing_changed_sends_nothing(self):
+        plan = fx.plan(status='available')
+        self.client_mock.plans.get.return_value = plan
+        res = self.client.post(self.url(), self.form(plan))
+        self.assertNoFormErrors(res)
+        self.assertRedirectsNoFollow(res, reverse(
+            'horizon:project:dr_plans:detail', args=(plan['id'],)))
+        self.client_mock.plans.update.assert_not_called()
+
+    def test_protected_plan_keeps_its_resources_and_runs_a_preflight(self):
+        # Protected: the resources are read-only (a tier posted anyway is
+        # ignored), the mappings change, the preflight is offered.
+        plan = fx.plan()
+        self.client_mock.plans.get.return_value = plan
+        html = self.client.get(self.url()).content.decode()
+        self.assertRegex(html, r'<select name="server__%s"[^>]*disabled'
+                         % fx.SERVER)
+        self.assertIn('unprotect it first', html)
+        self.assertRegex(html, r'name="run_preflight"[^>]*checked')
+        self.client_mock.plans.update.return_value = plan
+        self.client_mock.plans.action.return_value = dict(
+            fx.OPERATION, action='preflight', status='pending')
+        res = self.client.post(self.url(), self.form(
+            plan, run_preflight='on', **{
+                'server__' + fx.SERVER: '1',
+                'map__networks__net-a': 'net-x'}))
+        self.assertNoFormErrors(res)
+        self.assertRedirectsNoFollow(res, reverse(
+            'horizon:project:dr_plans:operation',
+            args=(fx.OPERATION['id'],)))
+        self.client_mock.plans.update.assert_called_once_with(
+            plan['id'], mappings=dict(fx.PLAN['mappings'],
+                                      networks={'net-a': 'net-x'}))
+        self.client_mock.plans.action.assert_called_once_with(
+            plan['id'], 'preflight', None)
+
+    def test_conflict_is_the_api_detail_and_the_form_again(self):
+        plan = fx.plan()
+        self.client_mock.plans.get.return_value = plan
+        self.client_mock.plans.update.side_effect = drs_exc.Conflict(
+            detail='plan billing cannot be changed while operation 9a '
+                   'runs', status=409)
+        res = self.client.post(self.url(), self.form(
+            plan, name='billing-2', **{'map__networks__net-a': 'net-x'}))
+        self.assertEqual(res.status_code, 200)
+        self.assertMessageCount(res, error=1, success=0)
+        html = res.content.decode()
+        self.assertIn('cannot be changed while operation 9a runs', html)
+        # What the user typed is still there.
+        self.assertRegex(html, r'name="name" value="billing-2"')
+        self.client_mock.plans.action.assert_not_called()
+
+    def test_edit_is_offered_to_members_on_the_table_and_detail_page(self):
+        edit = self.url()
+        self.assertIn(edit, self.client.get(INDEX).content.decode())
+        self.assertIn(edit, self.client.get(reverse(
+            'horizon:project:dr_plans:detail',
+            args=(fx.PLAN['id'],))).content.decode())
+
+    def test_edit_is_not_offered_while_an_operation_runs(self):
+        busy = fx.plan(status='failing_over',
+                       current_operation=fx.OPERATION['id'])
+        self.client_mock.plans.list.return_value = [busy]
+        self.client_mock.plans.get.return_value = busy
+        self.assertNotIn(self.url(), self.client.get(INDEX).content.decode())
+        self.assertNotIn(self.url(), self.client.get(reverse(
+            'horizon:project:dr_plans:detail',
+            args=(fx.PLAN['id'],))).content.decode())
+
+    def test_edit_is_not_offered_to_a_reader(self):
+        self.login_as_reader()
+        html = self.client.get(INDEX).content.decode()
+        self.assertIn('billing', html)
+        self.assertNotIn(self.url(), html)
+        self.assertNotIn('Edit Plan', html)

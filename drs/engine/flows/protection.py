@@ -3,7 +3,8 @@
 Each factory takes the plan snapshot and the action's parameters (see
 :mod:`drs.engine.flows`) and returns a graph whose per-resource parts run
 in parallel (unordered flows; serial on SQLite), each task carrying the
-resource it acts on:
+resource it acts on. The per-resource parts come from each resource's
+type plug-in (:mod:`drs.engine.resources`); this module knows no type:
 
 * ``protect``: every resource checked in the project at the source
   first (nothing is changed if one is missing), then per resource its
@@ -21,13 +22,10 @@ from taskflow.patterns import unordered_flow
 
 from drs.engine import flows
 from drs.engine import plans
+from drs.engine import resources
 from drs.engine.tasks import protection as tasks
 
 FIGURES = 'replication_figures'
-
-
-def recipe_key(server_id: str) -> str:
-    return 'recipe_%s' % server_id
 
 
 def preflight_key(resource: dict) -> str:
@@ -35,35 +33,31 @@ def preflight_key(resource: dict) -> str:
                                 resource['id'])
 
 
+def _steps(resource: dict) -> resources.ResourceSteps:
+    return resources.steps_for(resource['type'])
+
+
 def _checks(plan: dict) -> unordered_flow.Flow:
     flow = unordered_flow.Flow('check-resources')
     for res in plan['resources']:
-        flow.add(tasks.CheckResource(resource=plans.resource_ref(res)))
+        flow.add(*_steps(res).check(plans.resource_ref(res)))
     return flow
 
 
 def protect_resource_flow(resource: dict) -> linear_flow.Flow:
     ref = plans.resource_ref(resource)
     flow = linear_flow.Flow('protect-%s' % ref['id'])
-    if ref['type'] == plans.VOLUME:
-        flow.add(tasks.ProtectVolume(resource=ref))
-    elif ref['type'] == plans.CONTAINER:
-        flow.add(tasks.ProtectContainer(resource=ref))
-    elif ref['type'] == plans.SERVER:
-        key = recipe_key(ref['id'])
-        flow.add(tasks.CaptureRecipe(resource=ref, provides=key),
-                 tasks.ProtectServerVolumes(resource=ref,
-                                            rebind={'recipe': key}))
+    flow.add(*_steps(resource).protect(ref))
     return flow
 
 
 def protect(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('protect-%s' % plan['id'])
     flow.add(_checks(plan))
-    resources = unordered_flow.Flow('protect-resources')
+    resources_flow = unordered_flow.Flow('protect-resources')
     for res in plan['resources']:
-        resources.add(protect_resource_flow(res))
-    flow.add(resources)
+        resources_flow.add(protect_resource_flow(res))
+    flow.add(resources_flow)
     flow.add(tasks.ProtectGroup())
     flow.add(tasks.MeasureReplication(provides=FIGURES))
     flow.add(tasks.RecordProtection())
@@ -72,12 +66,11 @@ def protect(plan: dict, parameters: dict) -> linear_flow.Flow:
 
 def sync(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('sync-%s' % plan['id'])
-    recipes = unordered_flow.Flow('refresh-recipes')
+    refresh = unordered_flow.Flow('refresh-recipes')
     for res in plan['resources']:
-        if res['type'] == plans.SERVER:
-            recipes.add(tasks.RefreshRecipe(resource=plans.resource_ref(res)))
-    if len(recipes):
-        flow.add(recipes)
+        refresh.add(*_steps(res).sync(plans.resource_ref(res)))
+    if len(refresh):
+        flow.add(refresh)
     flow.add(tasks.MeasureReplication(provides=FIGURES))
     flow.add(tasks.ApplyRpo())
     return flow
@@ -89,9 +82,10 @@ def preflight(plan: dict, parameters: dict) -> linear_flow.Flow:
     keys = []
     for res in plan['resources']:
         key = preflight_key(res)
-        keys.append(key)
-        checks.add(tasks.PreflightResource(resource=plans.resource_ref(res),
-                                           provides=key))
+        atom = _steps(res).preflight(plans.resource_ref(res), key)
+        if atom is not None:
+            keys.append(key)
+            checks.add(atom)
     if keys:
         flow.add(checks)
     flow.add(tasks.PreflightReport(requires=keys))
@@ -100,11 +94,11 @@ def preflight(plan: dict, parameters: dict) -> linear_flow.Flow:
 
 def unprotect(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('unprotect-%s' % plan['id'])
-    resources = unordered_flow.Flow('unprotect-resources')
+    undo = unordered_flow.Flow('unprotect-resources')
     for res in plan['resources']:
-        resources.add(tasks.UnprotectResource(resource=plans.resource_ref(res)))
-    if len(plan['resources']):
-        flow.add(resources)
+        undo.add(*_steps(res).unprotect(plans.resource_ref(res)))
+    if len(undo):
+        flow.add(undo)
     flow.add(tasks.ClearPlanReplication())
     return flow
 

@@ -8,7 +8,9 @@ request sent, then every server of the tier is waited for until ACTIVE:
 the servers of a tier boot together at the target (even where the
 engine runs one task at a time, as on SQLite), and no server of the next
 tier is created before all of this tier are ACTIVE. Each task carries
-the resource it acts on.
+the resource it acts on. Each resource's pieces (and the result keys the
+closing task requires of them) come from its type's plug-in
+(:mod:`drs.engine.resources`); this module knows no type.
 
 * ``failover``: cut-off (replica ages read at the target only), imports,
   tiers, finish (RTO, RPO, where everything is). Nothing contacts the
@@ -26,123 +28,125 @@ from taskflow.patterns import unordered_flow
 
 from drs.engine import flows
 from drs.engine import plans
+from drs.engine import resources
 from drs.engine.tasks import recovery as tasks
 
 CUTOFF = 'cutoff'
-TEST_NETWORKS = 'test_networks'
 
 
-def _of(plan: dict, rtype: str) -> list[dict]:
-    return [r for r in plan['resources'] if r['type'] == rtype]
+def _steps(resource: dict) -> resources.ResourceSteps:
+    return resources.steps_for(resource['type'])
 
 
 def tiers(plan: dict) -> list[tuple[int, list[dict]]]:
-    """The servers of the plan by tier, lowest tier first."""
+    """The tiered resources (servers) of the plan by tier, lowest first."""
     by_tier: dict[int, list[dict]] = {}
-    for res in _of(plan, plans.SERVER):
-        by_tier.setdefault(int(res.get('tier') or 1), []).append(res)
+    for res in plan['resources']:
+        steps = _steps(res)
+        if steps.tiered:
+            by_tier.setdefault(steps.tier(res), []).append(res)
     return sorted(by_tier.items())
 
 
-def _per_resource(flow: linear_flow.Flow, name: str, plan: dict,
-                  steps: list[tuple[str, type, str]],
+def _each(plan: dict, action: str, *args
+          ) -> list[tuple[dict, resources.Step]]:
+    """Every resource of the plan whose plug-in has a piece for
+    ``action`` (a :class:`resources.ResourceSteps` method), with it, in
+    the types' order (:func:`resources.in_type_order`)."""
+    found = []
+    for res in resources.in_type_order(plan['resources']):
+        step = getattr(_steps(res), action)(plans.resource_ref(res), *args)
+        if step is not None:
+            found.append((res, step))
+    return found
+
+
+def _per_resource(flow: linear_flow.Flow, name: str,
+                  steps: list[tuple[dict, resources.Step]],
                   keys: list[str] | None = None) -> None:
-    """Add to ``flow`` one unordered flow ``name`` with, per ``(resource
-    type, task class, result prefix)`` of ``steps``, a task for each
-    resource of that type providing ``<prefix>_<resource id>`` (appended
-    to ``keys``); nothing when the plan has no such resource."""
+    """Add to ``flow`` one unordered flow ``name`` of the pieces of
+    ``steps``, and the result keys they declare to ``keys``; nothing
+    when there is no piece."""
     group = unordered_flow.Flow(name)
-    for rtype, task_cls, prefix in steps:
-        for res in _of(plan, rtype):
-            key = '%s_%s' % (prefix, res['id'])
-            if keys is not None:
-                keys.append(key)
-            group.add(task_cls(resource=plans.resource_ref(res),
-                               provides=key))
+    for _res, step in steps:
+        group.add(step.piece)
+        if keys is not None:
+            keys.extend(step.keys)
     if len(group):
         flow.add(group)
 
 
-def _tier_flow(tier: int, servers: list[dict], test: bool
-               ) -> linear_flow.Flow:
+def _ref_key(res: dict) -> tuple[str, str]:
+    return res['type'], res['id']
+
+
+def _tier_flow(tier: int, servers: list[dict], test: bool,
+               keys: dict[tuple[str, str], list[str]]) -> linear_flow.Flow:
     create = unordered_flow.Flow('tier-%d-create' % tier)
     wait = unordered_flow.Flow('tier-%d-active' % tier)
     for res in servers:
-        sid = res['id']
-        ref = plans.resource_ref(res)
-        prepare_cls = tasks.PrepareTestServer if test else tasks.PrepareServer
-        create_cls = tasks.CreateTestServer if test else tasks.CreateServer
-        inject = None if test else {TEST_NETWORKS: None}
-        create.add(linear_flow.Flow('server-%s' % sid).add(
-            prepare_cls(resource=ref, provides='prepared_%s' % sid,
-                        inject=inject),
-            create_cls(resource=ref, provides='server_%s' % sid,
-                       rebind=dict(volumes='volumes_%s' % sid,
-                                   prepared='prepared_%s' % sid))))
-        wait.add(tasks.WaitServerActive(
-            resource=ref, provides='server_active_%s' % sid,
-            rebind={'server': 'server_%s' % sid}))
+        found = _steps(res).recover_in_tier(plans.resource_ref(res), test)
+        if found is None:
+            continue
+        create.add(found.create)
+        wait.add(found.wait)
+        keys.setdefault(_ref_key(res), []).extend(found.keys)
     return linear_flow.Flow('tier-%d' % tier).add(create, wait)
 
 
-def _result_keys(plan: dict) -> list[str]:
-    keys = []
-    for res in _of(plan, plans.SERVER):
-        sid = res['id']
-        keys += ['volumes_%s' % sid, 'prepared_%s' % sid,
-                 'server_active_%s' % sid]
-    keys += ['volumes_%s' % r['id'] for r in _of(plan, plans.VOLUME)]
-    return keys
+def _setup(flow: linear_flow.Flow, plan: dict, test: bool) -> None:
+    """The plan-level steps of each type before any storage (the test
+    networks of the servers)."""
+    for rtype, refs in resources.by_type(plan['resources']).items():
+        flow.add(*resources.steps_for(rtype).recovery_setup(
+            [plans.resource_ref(r) for r in refs], test))
 
 
 def _recover(flow: linear_flow.Flow, plan: dict, test: bool
              ) -> linear_flow.Flow:
-    _per_resource(flow, 'storage', plan, [
-        (plans.SERVER,
-         tasks.CopyServerVolumes if test else tasks.ImportServerVolumes,
-         'volumes'),
-        (plans.VOLUME, tasks.CopyVolume if test else tasks.ImportVolume,
-         'volumes'),
-        (plans.CONTAINER,
-         tasks.CheckTestContainer if test else tasks.ActivateContainer,
-         'container')])
+    keys: dict[tuple[str, str], list[str]] = {}
+    storage = _each(plan, 'recover_storage', test)
+    _per_resource(flow, 'storage', storage)
+    for res, step in storage:
+        keys.setdefault(_ref_key(res), []).extend(step.keys)
     for tier, servers in tiers(plan):
-        flow.add(_tier_flow(tier, servers, test))
+        flow.add(_tier_flow(tier, servers, test, keys))
     finish = tasks.FinishTest if test else tasks.FinishRecovery
-    flow.add(finish(requires=_result_keys(plan)))
+    flow.add(finish(requires=[
+        k for res in resources.in_type_order(plan['resources'])
+        for k in keys.get(_ref_key(res), [])]))
     return flow
 
 
 def failover(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('failover-%s' % plan['id'])
     flow.add(tasks.RecordCutoff(provides=CUTOFF))
+    _setup(flow, plan, test=False)
     return _recover(flow, plan, test=False)
 
 
 def planned_migration(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('planned-migration-%s' % plan['id'])
     keys: list[str] = []
-    _per_resource(flow, 'stop-source', plan, [
-        (plans.SERVER, tasks.StopSourceServer, 'stopped')], keys)
+    _per_resource(flow, 'stop-source', _each(plan, 'stop_source'), keys)
     flow.add(tasks.WaitCaughtUp(requires=keys))
     flow.add(tasks.RecordCutoff(provides=CUTOFF))
+    _setup(flow, plan, test=False)
     return _recover(flow, plan, test=False)
 
 
 def test_failover(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('test-failover-%s' % plan['id'])
     flow.add(tasks.RecordCutoff(provides=CUTOFF))
-    if _of(plan, plans.SERVER):
-        flow.add(tasks.CreateTestNetworks(provides=TEST_NETWORKS))
+    _setup(flow, plan, test=True)
     return _recover(flow, plan, test=True)
 
 
 def cleanup_test(plan: dict, parameters: dict) -> linear_flow.Flow:
     flow = linear_flow.Flow('cleanup-test-%s' % plan['id'])
     keys: list[str] = []
-    _per_resource(flow, 'cleanup-resources', plan, [
-        (plans.SERVER, tasks.CleanupTestServer, 'gone'),
-        (plans.VOLUME, tasks.CleanupTestVolume, 'gone')], keys)
+    _per_resource(flow, 'cleanup-resources', _each(plan, 'cleanup_test'),
+                  keys)
     keys.append('gone_leftovers')
     flow.add(tasks.CleanupTestLeftovers(provides=keys[-1]))
     flow.add(tasks.ClearTestActive(requires=keys))
@@ -150,23 +154,14 @@ def cleanup_test(plan: dict, parameters: dict) -> linear_flow.Flow:
 
 
 def _reverse(flow: linear_flow.Flow, plan: dict) -> linear_flow.Flow:
-    """Protect what now runs at the target, into the old source."""
-    keys = []
-    servers = unordered_flow.Flow('reverse-servers')
-    for res in _of(plan, plans.SERVER):
-        keys.append('recipe_%s' % res['id'])
-        servers.add(linear_flow.Flow('reverse-%s' % res['id']).add(
-            tasks.CaptureRecoveredRecipe(resource=plans.resource_ref(res),
-                                         provides=keys[-1]),
-            tasks.ReverseServerVolumes(
-                resource=plans.resource_ref(res),
-                provides='reversed_volumes_%s' % res['id']),
-            tasks.RemoveOldSourceServer(resource=plans.resource_ref(res))))
-    if len(servers):
-        flow.add(servers)
-    _per_resource(flow, 'reverse-storage', plan, [
-        (plans.VOLUME, tasks.ReverseVolume, 'reversed_volumes'),
-        (plans.CONTAINER, tasks.ReverseContainer, 'reversed')], keys)
+    """Protect what now runs at the target, into the old source: per
+    reverse stage (:data:`resources.REVERSE_STAGES`, in order) one
+    unordered flow of the pieces the resources' plug-ins return."""
+    keys: list[str] = []
+    found = _each(plan, 'reverse')
+    for stage in resources.REVERSE_STAGES:
+        _per_resource(flow, stage, [(r, s) for r, s in found
+                                    if s.stage == stage], keys)
     flow.add(tasks.SwapDirection(requires=keys))
     return flow
 

@@ -17,6 +17,7 @@ from drs.engine import measure
 from drs.engine import plans
 from drs.engine import preflight
 from drs.engine import protect
+from drs.engine import resources
 from drs.engine.tasks import base
 
 LOG = log.getLogger(__name__)
@@ -271,15 +272,8 @@ class UnprotectResource(base.OperationTask):
         if group.get('id'):
             c.volume('source').disable_group_replication(
                 group['id'])
-        if rtype == plans.VOLUME:
-            protect.unprotect_volume(c, rid, data)
-        elif rtype == plans.SERVER:
-            for vid, vdata in (data.get('volumes') or {}).items():
-                protect.unprotect_volume(c, vid, vdata)
-            db_api.recipe_delete(context, plan_id, rid)
-        elif rtype == plans.CONTAINER and data:
-            c.object_storage('source').unprotect_container(
-                rid, data)
+        resources.steps_for(rtype).undo_protection(context, c, plan_id, rid,
+                                                   data)
         plans.mark_unprotected(context, plan_id, rtype, rid)
         return {'type': rtype, 'id': rid, 'undone': sorted(data)}
 

@@ -30,6 +30,7 @@ from drs.drivers import clients as drv_clients
 from drs.engine import naming
 from drs.engine import measure
 from drs.engine import plans
+from drs.engine import resources
 from drs.engine.tasks import base
 
 LOG = log.getLogger(__name__)
@@ -104,15 +105,9 @@ def _plan_volumes(context, plan) -> list[dict]:
     (``[replication] backends`` by ``site/volume type``)."""
     out: dict[str, dict] = {}
     for row in plan.resources:
-        if row.resource_type == plans.SERVER:
-            for v in _recipe_volumes(_recipe(context, plan.id,
-                                             row.resource_id)):
-                out.setdefault(v['id'], {'id': v['id'],
-                                         'volume_type': v.get('volume_type')})
-        elif row.resource_type == plans.VOLUME:
-            out.setdefault(row.resource_id, {
-                'id': row.resource_id,
-                'volume_type': _own_volume_type(row)})
+        for v in resources.steps_for(row.resource_type).recovery_volumes(
+                context, plan, row):
+            out.setdefault(v['id'], v)
     return list(out.values())
 
 
@@ -145,11 +140,8 @@ class RecordCutoff(base.OperationTask):
             last = (found.get(vid) or {}).get('last_sync_at')
             ages[vid] = round(now - last, 3) if last else None
         for row in plan.resources:
-            if row.resource_type == plans.CONTAINER:
-                replica = row.replica or {}
-                last = replica.get('last_in_sync_at')
-                ages[row.resource_id] = (round(now - float(last), 3)
-                                         if last else row.lag_seconds)
+            ages.update(resources.steps_for(row.resource_type).cutoff_ages(
+                now, row))
         known = [a for a in ages.values() if a is not None]
         cutoff = {'at': now, 'requested_at': op_created_at(context,
                                                            operation_id),
@@ -511,16 +503,8 @@ class FinishRecovery(base.OperationTask):
             for row in plan.resources:
                 replica = dict(row.replica or {})
                 recovered: dict[str, Any] = {'operation_id': operation_id}
-                if row.resource_type == plans.SERVER:
-                    recovered.update(
-                        server=servers.get(row.resource_id),
-                        volumes=(volumes.get(row.resource_id)
-                                 or {}).get('volumes'),
-                        ports=(ports.get(row.resource_id)
-                               or {}).get('ports'))
-                elif row.resource_type == plans.VOLUME:
-                    recovered.update(volumes=(volumes.get(
-                        row.resource_id) or {}).get('volumes'))
+                recovered.update(resources.steps_for(
+                    row.resource_type).recovered(row, results))
                 replica['recovered'] = recovered
                 db_api.protected_resource_update(
                     context, plan_id, row.resource_type, row.resource_id,
@@ -570,8 +554,6 @@ class WaitCaughtUp(base.OperationTask):
             cfg.CONF.recovery.catch_up_timeout
         volumes = _plan_volumes(context, plan)
         volume_ids = [v['id'] for v in volumes]
-        containers = [r.resource_id for r in plan.resources
-                      if r.resource_type == plans.CONTAINER]
         source, target = c.at('source'), c.at('target')
         seen: dict[str, str] = {}
 
@@ -580,21 +562,11 @@ class WaitCaughtUp(base.OperationTask):
             late = [v for v in volume_ids
                     if (found.get(v) or {}).get('last_sync_at') is None
                     or float(found[v].get('last_sync_at') or 0) < since]
-            for name in containers:
-                # HEAD of each container (its own database), not the
-                # account listings, which Swift updates asynchronously.
-                src = source.object_storage.get_container(name)
-                try:
-                    dst = target.object_storage.get_container(name)
-                except drv_base.ResourceNotFound:
-                    dst = {'count': None, 'bytes': None}
-                seen[name] = '%s: %s/%s objects/bytes at the source, ' \
-                    '%s/%s at the target' % (name, src['count'],
-                                             src['bytes'], dst['count'],
-                                             dst['bytes'])
-                if (src['count'], src['bytes']) != (dst['count'],
-                                                    dst['bytes']):
-                    late.append(name)
+            # What else replicates (containers) compares itself.
+            for row in plan.resources:
+                if resources.steps_for(row.resource_type).behind(
+                        source, target, row, seen):
+                    late.append(row.resource_id)
             return late
 
         waiter.wait_for(
@@ -604,14 +576,9 @@ class WaitCaughtUp(base.OperationTask):
             describe=lambda late: 'behind: ' + ', '.join(
                 seen.get(b, b) for b in late))
         now = time.time()
-        # The containers are equal at both sites now: their replicas are
-        # as of now (the cut-off reads this).
         for row in plan.resources:
-            if row.resource_type == plans.CONTAINER:
-                db_api.protected_resource_update(
-                    context, plan_id, row.resource_type, row.resource_id,
-                    {'replica': dict(row.replica or {},
-                                     last_in_sync_at=now)})
+            resources.steps_for(row.resource_type).caught_up(
+                context, plan_id, row, now)
         return {'caught_up_at': now, 'since': since}
 
 
@@ -887,51 +854,31 @@ class SwapDirection(base.OperationTask):
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             **results: Any) -> dict:
         plan = db_api.plan_get(context, plan_id)
-        resources = []
+        old_rows = list(plan.resources)
+        swapped = []
         rows: dict[tuple[str, str], dict] = {}
-        old_servers = []
-        for row in plan.resources:
-            rtype, rid = row.resource_type, row.resource_id
-            if rtype == plans.SERVER:
-                rec = results.get('recipe_%s' % rid) or {}
-                new = rec['new']
-                old_servers.append(rid)
-                rows[(rtype, new)] = {
-                    'protect_data': {
-                        'volumes': {v: {'mode': 'volume-type',
-                                        'protected_at': time.time()}
-                                    for v in rec['volume_ids']}},
-                    'replica': {'kind': 'recipe+volumes',
-                                'volumes': {v: {} for v in
-                                            rec['volume_ids']}}}
-            elif rtype == plans.VOLUME:
-                vols = (_recovered(context, plan_id, rtype, rid)
-                        .get('volumes') or {})
-                new = (vols.get(rid) or {}).get('id') or rid
-                rows[(rtype, new)] = {
-                    'protect_data': {'mode': 'volume-type',
-                                     'protected_at': time.time()},
-                    'replica': {}}
-            else:
-                new = rid
-                rows[(rtype, new)] = dict(results.get('reversed_%s' % rid)
-                                          or {})
-            resources.append({'type': rtype, 'id': new, 'tier': row.tier})
+        for row in old_rows:
+            rtype = row.resource_type
+            new, values = resources.steps_for(rtype).swapped(
+                context, plan_id, row, results)
+            rows[(rtype, new)] = values
+            swapped.append({'type': rtype, 'id': new, 'tier': row.tier})
         reversed_now = not plan.reversed
         db_api.plan_update(context, plan_id, {'reversed': reversed_now},
-                           resources=resources, require_idle=False)
+                           resources=swapped, require_idle=False)
         for (rtype, rid), values in rows.items():
             db_api.protected_resource_update(
                 context, plan_id, rtype, rid,
                 dict(values, replication_state=drv_base.STATE_REPLICATING))
-        for sid in old_servers:
-            db_api.recipe_delete(context, plan_id, sid)
+        for row in old_rows:
+            resources.steps_for(row.resource_type).swapped_out(
+                context, plan_id, row)
         try:
             figures = measure.measure(context, plan_id)
         except Exception as e:
             figures = {'error': base.safe_message(e)}
         op = db_api.operation_get(context, operation_id)
         result = dict(op.result or {}, reversed=reversed_now,
-                      resources=resources, replication=figures)
+                      resources=swapped, replication=figures)
         db_api.operation_update(context, operation_id, {'result': result})
         return result

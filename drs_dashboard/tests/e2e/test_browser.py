@@ -118,18 +118,23 @@ class Page:
         seen = []
         deadline = time.monotonic() + timeout
         status = None
-        while time.monotonic() < deadline:
+        def sample():
             bar = self.find('#drs-progress-bar')
-            sample = (bar.get_attribute('aria-valuenow'),
-                      self.find('#drs-progress-current').text)
-            if not seen or seen[-1] != sample:
-                seen.append(sample)
+            value = (bar.get_attribute('aria-valuenow'),
+                     self.find('#drs-progress-current').text)
+            if not seen or seen[-1] != value:
+                seen.append(value)
                 if len(seen) == 2:
                     self.check('%s-running' % name)
+
+        while time.monotonic() < deadline:
+            sample()
             status = self.find('#drs-op-status').text
             if status in TERMINAL and self.driver.execute_script(
                     'return document.getElementById("drs-operation")'
                     '.getAttribute("data-terminal")') == '1':
+                # The poller may have moved the bar since it was read.
+                sample()
                 break
             time.sleep(0.5)
         assert status in TERMINAL, '%s still %s after %ss' % (name, status,
@@ -223,6 +228,8 @@ def _lifecycle(page, cloud, drs, plan):
     page.find('#drs-report .drs-findings, #drs-report .drs-findings-none')
     page.check('preflight-done')
 
+    _edit(page, drs, plan)
+
     page.run_action(plan['id'], 'test_failover', 'Test Failover')
     status, seen = page.watch_operation('test-failover', 600)
     assert status == 'succeeded', drs.tail()
@@ -264,12 +271,14 @@ def _lifecycle(page, cloud, drs, plan):
     page.get('/project/dr_plans/')
     page.find('tr[data-object-id="%s"]' % plan['id'])
     assert not page.all('a[href*="/action/"]')
+    assert not page.all('a[href$="/update/"]')
     assert not page.all('#plans__action_create')
     assert not page.all('button[id*="action_delete"]')
     page.check('reader-plans')
     page.get('/project/dr_plans/%s/' % plan['id'])
     page.find('.detail-header')
     assert not page.all('a[href*="/action/"]')
+    assert not page.all('a[href$="/update/"]')
     page.check('reader-plan')
 
     # An admin sees the sites drs protects between.
@@ -280,6 +289,54 @@ def _lifecycle(page, cloud, drs, plan):
         assert drs.sites[key]['name'] in table.text
     assert page.all('#sites__action_create')
     page.check('admin-sites')
+
+
+def _edit(page, drs, plan):
+    """Edit Plan on the protected plan: filled in from it, its resources
+    read-only, a new RPO target and description saved, then the preflight
+    its last step offers; the plan's page shows the new values."""
+    server_id = next(r['id'] for r in plan['resources']
+                     if r['type'] == 'OS::Nova::Server')
+    description = 'edited in the browser'
+    page.get('/project/dr_plans/%s/' % plan['id'])
+    page.click_js(page.find('a[href$="/%s/update/"]' % plan['id']))
+    wait_for('edit workflow', lambda: '/update/' in
+             page.driver.current_url, 60)
+    assert page.find('#id_name').get_attribute('value') == plan['name']
+    rpo = page.find('#id_rpo_seconds')
+    assert rpo.get_attribute('value') == '120'
+    rpo.clear()
+    rpo.send_keys('90')
+    page.find('#id_description').send_keys(description)
+    page.check('edit-details')
+    page.driver.find_element(By.LINK_TEXT, 'Resources').click()
+    tier = page.find('[id="id_server__%s"]' % server_id)
+    assert tier.get_attribute('disabled'), 'resources editable while protected'
+    assert tier.get_attribute('value') == '1'
+    page.check('edit-resources')
+    page.driver.find_element(By.LINK_TEXT, 'Mappings').click()
+    page.check('edit-mappings')
+    page.driver.find_element(By.LINK_TEXT, 'Preflight').click()
+    assert page.find('#id_run_preflight').is_selected()
+    page.check('edit-preflight')
+    page.find('.workflow input[type=submit], .workflow button[type=submit]'
+              ).click()
+    wait_for('preflight after the edit', lambda: '/operations/' in
+             page.driver.current_url, 60)
+    status, _seen = page.watch_operation('edit-preflight', 300)
+    assert status == 'succeeded', drs.tail()
+    page.check('edit-preflight-done')
+    shown = drs.plan(plan['id'])
+    assert (shown['rpo_seconds'], shown['description']) == (90, description)
+    # Nothing else changed.
+    assert shown['mappings'] == plan['mappings']
+    assert [(r['type'], r['id'], r['tier']) for r in shown['resources']] == [
+        (r['type'], r['id'], r['tier']) for r in plan['resources']]
+    page.get('/project/dr_plans/%s/' % plan['id'])
+    overview = page.find('.detail')
+    assert '90 s' in overview.text and description in overview.text, \
+        overview.text
+    page.check('plan-edited')
 
 
 def _remove_plan(drs, plan_id):

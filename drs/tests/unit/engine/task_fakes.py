@@ -24,6 +24,8 @@ from drs.engine import measure
 from drs.engine import plans
 from drs.engine import preflight
 from drs.engine import protect
+from drs.engine.resources import nova_server
+from drs.engine.resources import swift_container
 from drs.engine.tasks import base as tasks_base
 from drs.engine.tasks import protection
 from drs.engine.tasks import recovery
@@ -42,7 +44,7 @@ INTERFACES = {
 }
 
 _DB_MODULES = (tasks_base, protection, recovery, plans, protect, measure,
-               preflight)
+               preflight, nova_server, swift_container)
 
 
 def row(rtype, rid, protect_data=None, replica=None, tier=1,

@@ -24,6 +24,7 @@ class FakeClients:
     def __init__(self, drivers):
         self.drivers = drivers
         self.sites = {'source': {'name': 'a'}, 'target': {'name': 'b'}}
+        self.plan = mock.Mock(project_id='p')
 
     def driver(self, kind, where):
         return self.drivers[(kind, where)]

@@ -91,6 +91,20 @@ class CreatePlan(tables.LinkAction):
     policy_rules = (('dr', 'dr:plan:create'),)
 
 
+class EditPlan(tables.LinkAction):
+    """The Edit Plan workflow, offered while no operation runs (the API
+    then refuses a change of mappings or resources)."""
+
+    name = 'edit'
+    verbose_name = _('Edit Plan')
+    url = 'horizon:project:dr_plans:update'
+    icon = 'pencil'
+    policy_rules = (('dr', 'dr:plan:update'),)
+
+    def allowed(self, request, datum=None):
+        return datum is not None and drs.edit_allowed(datum.raw)
+
+
 class DeletePlan(tables.DeleteAction):
     policy_rules = (('dr', 'dr:plan:delete'),)
 
@@ -171,7 +185,7 @@ class PlansTable(tables.DataTable):
         status_columns = ['status']
         row_class = UpdateRow
         table_actions = (CreatePlan, DeletePlan)
-        row_actions = PLAN_ACTIONS + (DeletePlan,)
+        row_actions = PLAN_ACTIONS + (EditPlan, DeletePlan)
 
 
 # ----------------------------------------------------- plan detail tables

@@ -16,6 +16,7 @@ urlpatterns = [
     re_path(OP + r'cancel/$', views.CancelOperationView.as_view(),
             name='cancel'),
     re_path(PLAN + r'$', views.DetailView.as_view(), name='detail'),
+    re_path(PLAN + r'update/$', views.UpdateView.as_view(), name='update'),
     re_path(PLAN + r'action/(?P<action>[a-z_]+)/$',
             views.ActionView.as_view(), name='action'),
 ]

@@ -117,6 +117,32 @@ class CreateView(workflows.WorkflowView):
         return context
 
 
+def _plan_or_index(request, plan_id):
+    """The plan, or back to the plans with the API's detail."""
+    try:
+        return drs.plan_get(request, plan_id)
+    except Exception as e:
+        drs.show_error(request, e)
+        raise exceptions.Http302(reverse(INDEX_URL))
+
+
+class UpdateView(CreateView):
+    """Edit Plan: the create workflow's steps, from the plan's values."""
+
+    workflow_class = plan_wf.UpdatePlan
+
+    @memoized.memoized_method
+    def get_plan(self):
+        return _plan_or_index(self.request, self.kwargs['plan_id'])
+
+    @property
+    def page_title(self):
+        return _('Edit Plan: %s') % self.get_plan()['name']
+
+    def get_initial(self):
+        return plan_wf.edit_seed(self.get_plan())
+
+
 class ActionView(forms.ModalFormView):
     form_class = plan_forms.PlanActionForm
     template_name = 'drs_dashboard/plans/action.html'
@@ -124,11 +150,7 @@ class ActionView(forms.ModalFormView):
 
     @memoized.memoized_method
     def get_plan(self):
-        try:
-            return drs.plan_get(self.request, self.kwargs['plan_id'])
-        except Exception as e:
-            drs.show_error(self.request, e)
-            raise exceptions.Http302(reverse(INDEX_URL))
+        return _plan_or_index(self.request, self.kwargs['plan_id'])
 
     @property
     def action(self):

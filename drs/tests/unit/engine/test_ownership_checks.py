@@ -14,28 +14,14 @@ from drs.engine import plans
 from drs.engine import protect
 from drs.engine.tasks import protection
 from drs.tests.unit.engine import task_fakes as f
+from drs.tests.unit.engine import test_protection_tasks
+
+# The same plan, drivers and database as the protection tasks' tests.
+env = test_protection_tasks.env
 
 VOL = plans.VOLUME
 SRV = plans.SERVER
 CONT = plans.CONTAINER
-
-
-@pytest.fixture
-def env(conf):
-    stack = []
-
-    def make(rows=(), **kw):
-        plan = f.make_plan(rows, **kw)
-        cloud = f.Cloud(plan)
-        db = f.make_db(plan)
-        for p in f.patch_all(db, cloud):
-            p.start()
-            stack.append(p)
-        return db, cloud
-
-    yield make
-    for p in reversed(stack):
-        p.stop()
 
 
 def _execute(task, **kwargs):

@@ -47,6 +47,13 @@ class ValidationError(Invalid):
     code = 'drs.validation_error'
 
 
+class ResourceNotInProject(InvalidParameter):
+    """A plan names a resource that is not its project's at the source
+    site (another project's, or one the caller cannot see)."""
+
+    code = 'drs.plan.resource_not_in_project'
+
+
 class UnsupportedMediaType(DrsException):
     msg_fmt = _('The body must be JSON (Content-Type: application/json), '
                 'not %(content_type)s.')

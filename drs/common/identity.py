@@ -18,9 +18,11 @@ Nothing here logs a token, a password or a trust id.
 
 import collections
 import threading
+import time
 from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1.identity import v3
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from keystoneclient.v3 import client as ks_client
@@ -72,20 +74,28 @@ def _session(auth, site: dict | None = None) -> ks_session.Session:
 
 
 # Sessions are reused across tasks and sweeps of a process: each one
-# keeps its token until it nears expiry instead of authenticating again.
+# keeps its token instead of authenticating again, for at most ``ttl``
+# seconds when one is given (trust sessions: ``[engine]
+# trust_session_ttl``), so that a revoked trust stops the engine within
+# that bound instead of when the token expires.
 _CACHE: collections.OrderedDict = collections.OrderedDict()
 _CACHE_SIZE = 256
 _CACHE_LOCK = threading.Lock()
 
 
-def _cached(key: tuple, make) -> ks_session.Session:
+def _cached(key: tuple, make, ttl: float | None = None
+            ) -> ks_session.Session:
+    now = time.monotonic()
     with _CACHE_LOCK:
         if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
+            sess, made_at = _CACHE[key]
+            if ttl is None or now - made_at < ttl:
+                _CACHE.move_to_end(key)
+                return sess
+            del _CACHE[key]
     sess = make()
     with _CACHE_LOCK:
-        _CACHE[key] = sess
+        _CACHE[key] = (sess, now)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return sess
@@ -130,8 +140,53 @@ def trust_session(site: dict, trust_id: str | None) -> ks_session.Session:
     overrides['trust_id'] = trust_id
     if site.get('auth_url'):
         overrides['auth_url'] = site['auth_url']
+
     return _cached(('trust', trust_id) + _site_key(site),
-                   lambda: _session(_load_auth(**overrides), site))
+                   lambda: _session(_load_auth(**overrides), site),
+                   ttl=CONF.engine.trust_session_ttl)
+
+
+TRUST_REVOKED = ('the plan\'s Keystone trust is no longer valid (deleted, '
+                 'or its trustor lost the delegated roles in the project): '
+                 'drs cannot act for the plan any more; re-create the plan '
+                 'to delegate again')
+
+
+def plan_session(site: dict, trust_id: str | None) -> ks_session.Session:
+    """:func:`trust_session`, authenticated: a trust Keystone refuses
+    (revoked) fails here with a clear, secret-free :class:`TrustError`
+    rather than as a bare 401 in a driver's first call. Costs nothing
+    while the session's token is cached (at most ``[engine]
+    trust_session_ttl`` seconds)."""
+    sess = trust_session(site, trust_id)
+    _authenticate(sess, TRUST_REVOKED)
+    return sess
+
+
+def _authenticate(sess: ks_session.Session, refused: str) -> None:
+    """Authenticate now, so that refused credentials fail here, with
+    ``refused`` (secret-free) as the message, not in a driver's first
+    call with a bare 401."""
+    try:
+        sess.get_token()
+    except (ks_exc.Unauthorized, ks_exc.Forbidden, ks_exc.NotFound) as e:
+        LOG.warning('Keystone refused drs\'s credentials: %s',
+                    type(e).__name__)
+        raise TrustError(detail=refused)
+
+
+def token_session(site: dict, token: str | None,
+                  project_id: str | None) -> ks_session.Session:
+    """A session with the caller's own token, re-scoped to its project
+    at ``site``'s Keystone (for the catalog). Never cached: it lives as
+    long as the request it serves."""
+    if not token:
+        raise TrustError(detail='the request carries no token')
+    auth = v3.Token(auth_url=str(site['auth_url']), token=token,
+                    project_id=project_id)
+    sess = _session(auth, site)
+    _authenticate(sess, 'Keystone refused the caller\'s token')
+    return sess
 
 
 # --------------------------------------------------------------- trusts

@@ -38,6 +38,17 @@ api_opts = [
                '(gunicorn --limit-request-line, 4094 by default: raise it '
                'to 8190; uWSGI buffer-size), which would otherwise answer '
                'first, in HTML.')),
+    cfg.IntOpt(
+        'resource_check_timeout', default=20, min=0,
+        help=_('Seconds the API waits for the engine to check, with the '
+               'caller\'s token at the source site, that every resource '
+               'of a plan being created or updated belongs to the plan\'s '
+               'project (one synchronous RPC call). A resource of another '
+               'project, or one the caller cannot see, is refused (400). '
+               'When the engine or the source site does not answer in '
+               'time the plan is stored unchecked (logged): the engine '
+               'checks every resource again at protect and at every '
+               'sync, before acting on it. 0 skips the API\'s check.')),
     cfg.URIOpt(
         'public_endpoint', schemes=['http', 'https'],
         help=_('Public URL of the API, used in the links of responses. '

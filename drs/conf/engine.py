@@ -70,6 +70,16 @@ engine_opts = [
         help=_('Seconds between two runs of the engine periodic tasks '
                '(stuck-operation recovery).')),
     cfg.IntOpt(
+        'trust_session_ttl', default=30, min=0,
+        help=_('Seconds the engine reuses a plan\'s trust session (and '
+               'its token) before authenticating with the trust again. '
+               'Re-authenticating fails at once when the trust was '
+               'deleted or its trustor lost the roles, so this bounds how '
+               'long the engine may still act for a plan after its trust '
+               'was revoked (plus the cloud services\' own token cache, '
+               'keystonemiddleware\'s token_cache_time). 0 authenticates '
+               'for every task.')),
+    cfg.IntOpt(
         'stuck_operation_timeout', default=120, min=5,
         help=_('An unfinished operation that has no job on the jobboard '
                '(or, without a jobboard, a pending operation no engine '

@@ -43,6 +43,21 @@ class DriverError(exception.DrsException):
     code = 'drs.driver.error'
 
 
+class ForeignResource(exception.Conflict):
+    """A resource the session can see that belongs to another project.
+
+    An admin-scoped token sees every project's servers and volumes: drs
+    compares the resource's owner with the plan's project and acts only
+    on the plan's own. The message names the resource and the plan's
+    project, never the owner.
+    """
+
+    msg_fmt = _('%(type)s %(id)s does not belong to project %(project)s at '
+                'site %(site)s: a plan protects only its own project\'s '
+                'resources')
+    code = 'drs.resource.foreign'
+
+
 class SiteDriver:
     """A driver bound to one site.
 
@@ -92,6 +107,34 @@ class SiteDriver:
         return ResourceNotFound(type=rtype, id=rid, project=project,
                                 site=self.site_name)
 
+    def session_project(self) -> str | None:
+        """The project the session's tokens are scoped to."""
+        try:
+            return self.session.get_project_id()
+        except Exception:  # noqa: S110 - None: not known
+            return None
+
+    def check_owner(self, rtype: str, rid: str, owner: str | None,
+                    project_id: str) -> None:
+        """Raise :class:`ForeignResource` unless ``project_id`` owns it.
+
+        ``owner`` is the resource's owner attribute as the service shows
+        it. Where it is not shown (Cinder shows a volume's project to
+        admins only), the resource is the session's project's only if
+        the session is scoped to ``project_id``: a token without admin
+        rights sees its own project's resources only. A session scoped
+        elsewhere cannot vouch for the resource, which is then refused.
+        """
+        if owner is not None:
+            if owner != project_id:
+                raise ForeignResource(type=rtype, id=rid,
+                                      project=project_id,
+                                      site=self.site_name)
+            return
+        if self.session_project() != project_id:
+            raise ForeignResource(type=rtype, id=rid, project=project_id,
+                                  site=self.site_name)
+
 
 class VolumeDriver(SiteDriver, metaclass=abc.ABCMeta):
     """Block storage: volumes, their replicated types and groups."""
@@ -106,7 +149,18 @@ class VolumeDriver(SiteDriver, metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def list_volumes(self) -> list[dict[str, Any]]:
-        """Every volume of the project, one call per page."""
+        """Every volume of the project, one call per page; ``project_id``
+        is the owner where the service shows it, else None."""
+
+    @abc.abstractmethod
+    def get_owned_volume(self, volume_id: str,
+                         project_id: str) -> dict[str, Any]:
+        """The volume (as :meth:`get_volume`) if ``project_id`` owns it.
+
+        Raises :class:`ResourceNotFound` if the session cannot see it,
+        :class:`ForeignResource` if it belongs to another project
+        (see :meth:`SiteDriver.check_owner`).
+        """
 
     @abc.abstractmethod
     def get_volume_type(self, name_or_id: str) -> dict[str, Any] | None:
@@ -195,6 +249,31 @@ class ObjectStorageDriver(SiteDriver, metaclass=abc.ABCMeta):
         """Whether the container exists in the project's account."""
 
     @abc.abstractmethod
+    def check_account(self, project_id: str) -> None:
+        """Raise :class:`ForeignResource` (for the account) unless the
+        containers the driver reaches live in ``project_id``'s account."""
+
+    def get_owned_container(self, name: str,
+                            project_id: str) -> dict[str, Any]:
+        """The container (as :meth:`get_container`), if it is in the
+        account of ``project_id``: :class:`ForeignResource` otherwise,
+        :class:`ResourceNotFound` if it does not exist."""
+        try:
+            self.check_account(project_id)
+        except ForeignResource:
+            raise ForeignResource(type='OS::Swift::Container', id=name,
+                                  project=project_id, site=self.site_name)
+        return self.get_container(name)
+
+    @abc.abstractmethod
+    def replication_settings(self, name: str,
+                             protect_data: dict) -> str | None:
+        """Why the replication protect set up for ``name`` (and its
+        segments containers in ``protect_data``) is no longer in place
+        (its sync settings were removed or changed outside drs), or
+        None while it is."""
+
+    @abc.abstractmethod
     def list_containers(self) -> dict[str, dict[str, Any]]:
         """``{name: {'count', 'bytes', 'last_modified'}}`` of the
         project's account, one call per page."""
@@ -214,7 +293,8 @@ class ObjectStorageDriver(SiteDriver, metaclass=abc.ABCMeta):
                            target: 'ObjectStorageDriver'
                            ) -> dict[str, dict[str, Any]]:
         """``{name: {'in_sync': bool, 'source': {...}, 'target': {...}}}``
-        from list calls at both sites."""
+        from list calls at both sites; with ``problem`` (a message) where
+        the container is not replicated at all any more."""
 
 
 class ComputeDriver(SiteDriver, metaclass=abc.ABCMeta):
@@ -224,7 +304,16 @@ class ComputeDriver(SiteDriver, metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def get_server(self, server_id: str) -> dict[str, Any]:
-        """The server (raises ResourceNotFound)."""
+        """The server (raises ResourceNotFound); ``project_id`` is its
+        owner."""
+
+    def get_owned_server(self, server_id: str,
+                         project_id: str) -> dict[str, Any]:
+        """The server if ``project_id`` owns it (:meth:`check_owner`)."""
+        server = self.get_server(server_id)
+        self.check_owner('OS::Nova::Server', server_id,
+                         server.get('project_id'), project_id)
+        return server
 
     @abc.abstractmethod
     def list_servers(self) -> dict[str, dict[str, Any]]:

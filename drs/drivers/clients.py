@@ -3,6 +3,7 @@
 Sessions and trusts come from :mod:`drs.common.identity`.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from keystoneauth1 import session as ks_session
@@ -47,17 +48,21 @@ class PlanClients:
     was failed over and reprotected).
     """
 
-    def __init__(self, plan: Any, source: Any, target: Any):
+    def __init__(self, plan: Any, source: Any, target: Any,
+                 session_factory: Callable[[dict], ks_session.Session]
+                 | None = None):
         self.plan = plan
         self.sites = {'source': site_dict(source),
                       'target': site_dict(target)}
         self._sessions: dict = {}
         self._drivers: dict = {}
+        # The plan's trust, unless told otherwise (the caller's token).
+        self._session_factory = session_factory or (
+            lambda site: identity.plan_session(site, plan.trust_id))
 
     def session(self, where: str) -> ks_session.Session:
         if where not in self._sessions:
-            self._sessions[where] = identity.trust_session(
-                self.sites[where], self.plan.trust_id)
+            self._sessions[where] = self._session_factory(self.sites[where])
         return self._sessions[where]
 
     def service(self, where: str) -> ks_session.Session | None:
@@ -114,6 +119,16 @@ class PlanClients:
     def at(self, where: str) -> 'SiteDrivers':
         """The drivers of one site of the plan (``source``/``target``)."""
         return SiteDrivers(self, where)
+
+
+def caller_clients(context: Any, site: Any) -> PlanClients:
+    """Drivers at ``site`` acting with the caller's own token (the
+    context's), for what the engine checks for the API before a plan
+    exists. Source and target are both ``site``."""
+    return PlanClients(
+        None, site, site,
+        session_factory=lambda s: identity.token_session(
+            s, context.auth_token, context.project_id))
 
 
 class SiteDrivers:

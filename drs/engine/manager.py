@@ -35,7 +35,7 @@ LOG = log.getLogger(__name__)
 class EngineManager:
     """RPC endpoint of drs-engine (``RPC_API_VERSION`` follows rpcapi)."""
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
 
     target = messaging.Target(version=RPC_API_VERSION)
 
@@ -139,6 +139,17 @@ class EngineManager:
         if op.status == states.OP_CANCELLING:
             cancellation.request(operation_id)
             LOG.info('Operation %s: cancel requested', operation_id)
+
+    def check_resources(self, context, project_id: str, site_id: str,
+                        resources: list[dict]) -> dict[str, Any]:
+        """Whether every resource is ``project_id``'s at the site, read
+        with the caller's token (a call: the API waits for the answer).
+
+        .. versionadded:: 1.1
+        """
+        from drs.engine import protect
+        return protect.check_resources(context, project_id, site_id,
+                                       resources)
 
     # ------------------------------------------------------ taking at start
 

@@ -37,6 +37,68 @@ def _resource_lag(now: float, row, found: Mapping[str, Any] | None,
     return max(0.0, now - float(protected_at or now))
 
 
+# Codes of a sync's findings (a preflight's have their own).
+FOREIGN = 'foreign_resource'
+REPLICATION_REMOVED = 'replication_removed'
+
+
+def _finding(rtype: str, rid: str, code: str,
+             detail: str) -> dict[str, Any]:
+    return {'resource': {'type': rtype, 'id': rid}, 'severity': 'error',
+            'code': code, 'detail': detail}
+
+
+def volume_problems(c, plan, volume_ids: list[str],
+                    source_vols: dict[str, dict]
+                    ) -> dict[str, tuple[str, str]]:
+    """``{volume id: (code, detail)}`` of the plan's volumes (its own
+    and its servers') that are not its project's at the source, by the
+    owner the listing shows or, for one the project's listing lacks, by
+    reading it (one call each, only for those); and of those whose
+    replication was removed outside drs: retyped to a type that does not
+    replicate, or shown disabled (one list of the volume types). A
+    foreign volume is dropped from ``source_vols``."""
+    volumes = c.volume('source')
+    out: dict[str, tuple[str, str]] = {}
+    for vid in volume_ids:
+        vol = source_vols.get(vid)
+        try:
+            if vol is None:
+                source_vols[vid] = volumes.get_owned_volume(
+                    vid, plan.project_id)
+            else:
+                volumes.check_owner(plans.VOLUME, vid, vol.get('project_id'),
+                                    plan.project_id)
+        except drv_base.ForeignResource as e:
+            out[vid] = (FOREIGN, str(e))
+            source_vols.pop(vid, None)
+        except drv_base.ResourceNotFound:
+            pass  # gone: an error of the volume (volume_figures)
+    try:
+        types = {}
+        for t in volumes.list_volume_types():
+            types[t['name']] = types[t['id']] = t
+    except Exception as e:
+        LOG.warning('Volume types not listed (%s): replication settings '
+                    'of volumes not checked', type(e).__name__)
+        types = {}
+    for vid in volume_ids:
+        vol = source_vols.get(vid)
+        if vol is None or vid in out:
+            continue
+        vtype = types.get(vol.get('volume_type'))
+        if vtype is not None and not vtype['replicated']:
+            out[vid] = (REPLICATION_REMOVED, (
+                'volume %s is now of type %s, which does not replicate: its '
+                'replication was removed outside drs (protect it again)'
+                % (vid, vol['volume_type'])))
+        elif vol.get('replication_status') in ('disabled', 'not-capable'):
+            out[vid] = (REPLICATION_REMOVED,
+                        'replication of volume %s is %s at the source' % (
+                            vid, vol['replication_status']))
+    return out
+
+
 @dataclasses.dataclass
 class Measurement:
     """What a measurement read once for the whole plan: the time, the
@@ -115,6 +177,16 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     the last time it was seen in sync. Servers: the worst of their
     volumes. Returns the plan's figures.
 
+    Each resource must still be the plan's project's at the source (by
+    its owner, not by what the session sees) and still be replicated as
+    protect left it (:func:`volume_problems` for every volume; each
+    type's ``problems``: servers' owners, containers' account and sync
+    settings, one HEAD per container). A resource that is not gets the
+    ``error`` state and a ``finding`` (in its replica and in the
+    figures' ``findings``); one of another project is never measured (no
+    replica status is asked for it, what drs knew of its replica is
+    dropped), and :func:`apply_rpo` degrades the plan.
+
     With ``sweep`` (the periodic sweep, outside any operation), nothing
     is written to a resource an operation has unprotected meanwhile, nor
     to a plan that an operation holds or that left the protected states.
@@ -124,12 +196,15 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     volume_ids = plans.plan_volume_ids(plan)
     source_vols: dict[str, dict] = {}
     replicas: dict[str, repl_base.ReplicaStatus] = {}
+    problems: dict[str, tuple[str, str]] = {}
     if volume_ids:
         source_vols = {v['id']: v for v in
                        c.volume('source').list_volumes()}
+        problems.update(volume_problems(c, plan, volume_ids, source_vols))
         try:
             replicas = c.replication('target').status(
-                [dict(source_vols.get(v) or {}, id=v) for v in volume_ids])
+                [dict(source_vols.get(v) or {}, id=v) for v in volume_ids
+                 if (problems.get(v) or ('',))[0] != FOREIGN])
         except Exception as e:
             LOG.warning('Plan %(plan)s: replica list at the target failed: '
                         '%(err)s', {'plan': plan.id,
@@ -141,29 +216,59 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
         rows_by_type.setdefault(row.resource_type, []).append(row)
     batches = {rtype: resources.steps_for(rtype).measure_batch(c, rows)
                for rtype, rows in rows_by_type.items()}
+    row_problems: dict[tuple[str, str], tuple[str, str]] = {}
+    for rtype, rows in rows_by_type.items():
+        found = resources.steps_for(rtype).problems(c, rows, batches[rtype])
+        row_problems.update({(rtype, rid): p for rid, p in found.items()})
 
     worst: float | None = None
     per_resource = []
+    findings: list[dict] = []
+    unless = drv_base.STATE_UNPROTECTED if sweep else None
     for row in plan.resources:
+        entry: dict[str, Any] = {'type': row.resource_type,
+                                 'id': row.resource_id}
+        mine = [p for p in [row_problems.get((row.resource_type,
+                                              row.resource_id))]
+                + [problems.get(v) for v in plans.row_volume_ids(row)] if p]
+        foreign = [detail for code, detail in mine if code == FOREIGN]
+        if foreign:
+            # Another project's: nothing of it is measured or kept.
+            findings.append(_finding(row.resource_type, row.resource_id,
+                                     FOREIGN, foreign[0]))
+            db_api.protected_resource_update(
+                context, plan.id, row.resource_type, row.resource_id,
+                {'replication_state': drv_base.STATE_ERROR,
+                 'lag_seconds': None, 'replica': {'finding': foreign[0]}},
+                unless_state=unless)
+            per_resource.append(dict(entry, state=drv_base.STATE_ERROR,
+                                     lag_seconds=None, finding=foreign[0]))
+            continue
         lag, state, replica = resources.steps_for(row.resource_type).measure(
             m, row, batches[row.resource_type])
         lag = round(lag, 3)
         worst = lag if worst is None else max(worst, lag)
+        replica.pop('finding', None)
+        if mine:
+            state = drv_base.STATE_ERROR
+            replica['finding'] = entry['finding'] = '; '.join(
+                detail for _code, detail in mine)
+            findings.append(_finding(row.resource_type, row.resource_id,
+                                     REPLICATION_REMOVED,
+                                     replica['finding']))
         db_api.protected_resource_update(
             context, plan.id, row.resource_type, row.resource_id,
             {'replication_state': state, 'lag_seconds': lag,
              'replica': replica},
-            unless_state=drv_base.STATE_UNPROTECTED if sweep else None)
-        per_resource.append({'type': row.resource_type,
-                             'id': row.resource_id, 'state': state,
-                             'lag_seconds': lag})
+            unless_state=unless)
+        per_resource.append(dict(entry, state=state, lag_seconds=lag))
     # ``rpo_seconds`` of an operation's result (and report) is what was
     # achieved, the age of the oldest replica's data: never the target,
     # which users took for it.
     figures = {'plan_id': plan.id, 'rpo_seconds': worst,
                'rpo_seconds_target': plan.rpo_seconds,
                'rpo_seconds_achieved': worst, 'resources': per_resource,
-               'measured_at': now}
+               'findings': findings, 'measured_at': now}
     values = {'rpo_seconds_achieved': worst,
               'last_sync_at': timeutils.utcnow()}
     if not sweep:
@@ -190,27 +295,40 @@ def _state(lag: float, rpo: int | None, in_sync: bool | None) -> str:
 
 def apply_rpo(context, plan_id: str, figures: dict,
               operation_id: str | None = None) -> str:
-    """Degrade or recover the plan by its achieved RPO; notify a change."""
+    """Degrade or recover the plan; notify a change.
+
+    Degraded while a resource is in ``error`` (its replication removed or
+    broken, another project's resource, a volume gone) or the achieved
+    RPO exceeds the plan's; protected again once neither holds. (A sync
+    can only move a plan between protected and degraded: API.md.)
+    """
     plan = db_api.plan_get(context, plan_id)
     before = plan.status
     achieved = figures.get('rpo_seconds_achieved')
-    if plan.rpo_seconds is None or achieved is None:
-        return before
-    event = states.DEGRADE if achieved > plan.rpo_seconds \
-        else states.RECOVER
+    errors = [r for r in figures.get('resources') or []
+              if r.get('state') == drv_base.STATE_ERROR]
+    if errors:
+        event = states.DEGRADE
+    elif plan.rpo_seconds is None or achieved is None:
+        event = states.RECOVER
+    else:
+        event = states.DEGRADE if achieved > plan.rpo_seconds \
+            else states.RECOVER
     after = db_api.plan_replication_event(context, plan_id, event,
                                           operation_id=operation_id)
     if after != before:
         LOG.info('Plan %(plan)s: %(before)s -> %(after)s (RPO %(rpo)ss, '
-                 'target %(target)ss)',
+                 'target %(target)ss, %(errors)d resource(s) in error)',
                  {'plan': plan_id, 'before': before, 'after': after,
-                  'rpo': achieved, 'target': plan.rpo_seconds})
+                  'rpo': achieved, 'target': plan.rpo_seconds,
+                  'errors': len(errors)})
         notify(context, 'dr.plan.%s' % ('degraded' if after ==
                                         states.DEGRADED else 'recovered'),
                {'plan_id': plan_id, 'project_id': plan.project_id,
                 'status': after, 'previous_status': before,
                 'rpo_seconds': plan.rpo_seconds,
-                'rpo_seconds_achieved': achieved})
+                'rpo_seconds_achieved': achieved,
+                'findings': list(figures.get('findings') or [])})
     return after
 
 

@@ -21,14 +21,55 @@ LOG = log.getLogger(__name__)
 # ----------------------------------------------------------------- checks
 
 def check_exists(context, plan_id: str, resource: dict) -> dict:
-    """The resource as the source site shows it in the plan's project.
+    """The resource as the source site shows it, if the plan's project
+    owns it (protect's first step, before anything changes).
 
-    Raises :class:`drs.drivers.base.ResourceNotFound`, naming it, for
-    anything the project cannot see (another project's resource too).
+    Ownership is the resource's owner attribute (a server's project, a
+    volume's tenant attribute, a container's account), not visibility:
+    an admin-scoped token sees other projects' servers and volumes.
+    Raises :class:`drs.drivers.base.ResourceNotFound` or
+    :class:`drs.drivers.base.ForeignResource`, naming the resource.
     """
     _plan, c = plans.plan_clients(context, plan_id)
     return resources.steps_for(resource['type']).check_exists(
         c, resource['id'])
+
+
+def check_resources(context, project_id: str, site_id: str,
+                    refs: list[dict]) -> dict[str, Any]:
+    """The API's check of a plan's resources before it stores them.
+
+    Run by the engine for the API (a synchronous RPC call): with the
+    caller's own token at the source site, every resource must be
+    ``project_id``'s (each type's ``check_owned``). Returns
+    ``{'checked': True, 'refused': [{'index', 'type', 'id', 'code',
+    'detail'}]}``, or ``{'checked': False, 'reason': ...}`` where the
+    site could not be asked (unreachable, no token): the engine checks
+    again at protect and at every sync, so the API lets the plan be
+    stored.
+    """
+    if not context.auth_token:
+        return {'checked': False, 'reason': 'the request has no token'}
+    try:
+        site = db_api.site_get(context, site_id)
+        source = drv_clients.caller_clients(context, site).at('source')
+        refused = []
+        for index, res in enumerate(refs):
+            try:
+                resources.steps_for(res['type']).check_owned(
+                    source, project_id, res['id'])
+            except (drv_base.ResourceNotFound,
+                    drv_base.ForeignResource) as e:
+                refused.append({'index': index, 'type': res['type'],
+                                'id': res['id'], 'code': e.code,
+                                'detail': str(e)})
+    except Exception as e:
+        LOG.warning('The resources of a plan of project %(project)s could '
+                    'not be checked at site %(site)s: %(err)s',
+                    {'project': project_id, 'site': site_id,
+                     'err': type(e).__name__})
+        return {'checked': False, 'reason': type(e).__name__}
+    return {'checked': True, 'refused': refused}
 
 
 # ---------------------------------------------------------------- volumes
@@ -44,7 +85,7 @@ def protect_volume(c: drv_clients.PlanClients, plan, volume_id: str,
     (or changed) the same way.
     """
     volumes = c.volume('source')
-    vol = volumes.get_volume(volume_id)
+    vol = volumes.get_owned_volume(volume_id, plan.project_id)
     data: dict[str, Any] = {'volume_type': vol['volume_type'],
                             'size': vol['size'],
                             'protected_at': plans._now()}
@@ -109,16 +150,39 @@ def protect_group(context, plan_id: str) -> dict[str, Any] | None:
 
 def capture_recipe(context, plan_id: str, server_id: str,
                    save: bool = True) -> dict[str, Any]:
-    """The server's recovery recipe, saved in the plan (no secrets)."""
-    _plan, c = plans.plan_clients(context, plan_id)
-    recipe = c.compute('source').capture_recipe(
-        server_id, c.network('source'))
+    """The server's recovery recipe, saved in the plan (no secrets).
+
+    Only of a server, and volumes, of the plan's project
+    (:class:`drs.drivers.base.ForeignResource` otherwise: nothing is
+    read beyond the owner).
+    """
+    plan, c = plans.plan_clients(context, plan_id)
+    compute = c.compute('source')
+    compute.get_owned_server(server_id, plan.project_id)
+    recipe = compute.capture_recipe(server_id, c.network('source'))
     volumes = c.volume('source')
     for entry in ([recipe['boot_volume']] if recipe['boot_volume'] else []) \
             + recipe['data_volumes']:
-        vol = volumes.get_volume(entry['id'])
+        vol = volumes.get_owned_volume(entry['id'], plan.project_id)
         entry.update(size=vol['size'], volume_type=vol['volume_type'],
                      bootable=vol['bootable'])
     if save:
         db_api.recipe_save(context, plan_id, server_id, recipe)
     return recipe
+
+
+def refresh_recipe(context, plan_id: str, server_id: str) -> dict[str, Any]:
+    """The sync's recipe refresh: :func:`capture_recipe`, except that a
+    server (or volume) that is not the plan's project's does not fail the
+    sync: its recipe is deleted (drs keeps nothing of another project)
+    and ``foreign`` says why; the measurement then marks it and degrades
+    the plan."""
+    try:
+        recipe = capture_recipe(context, plan_id, server_id)
+    except drv_base.ForeignResource as e:
+        LOG.warning('Plan %(plan)s: %(err)s; its recipe is deleted',
+                    {'plan': plan_id, 'err': e})
+        db_api.recipe_delete(context, plan_id, server_id)
+        return {'server_id': server_id, 'foreign': str(e)}
+    return {'server_id': server_id,
+            'volume_ids': plans.recipe_volume_ids(recipe)}

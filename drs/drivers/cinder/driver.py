@@ -21,6 +21,9 @@ CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 REPLICATION_SPEC = 'replication_enabled'
+# A volume's project: shown to admins only by Cinder's default policy
+# (volume_extension:volume_tenant_attribute).
+OWNER_ATTR = 'os-vol-tenant-attr:tenant_id'
 GROUP_REPLICATION_SPEC = 'consistent_group_replication_enabled'
 GROUP_MICROVERSION = api_versions.APIVersion('3.38')
 _TRUE = ('<is> true', 'true', 'True', '<is> True')
@@ -91,6 +94,7 @@ class CinderVolumeDriver(base.VolumeDriver):
             'attachments': [
                 {'server_id': a.get('server_id'), 'device': a.get('device')}
                 for a in (getattr(v, 'attachments', None) or [])],
+            'project_id': getattr(v, OWNER_ATTR, None),
         }
 
     def get_volume(self, volume_id: str) -> dict[str, Any]:
@@ -98,6 +102,30 @@ class CinderVolumeDriver(base.VolumeDriver):
             return self._view(self._client().volumes.get(volume_id))
         except cinder_exc.NotFound:
             raise self.not_found('OS::Cinder::Volume', volume_id)
+
+    def get_owned_volume(self, volume_id: str,
+                         project_id: str) -> dict[str, Any]:
+        """The volume if ``project_id`` owns it.
+
+        Its owner is the tenant attribute, which Cinder shows to admins
+        only: a session that does not see it (a member's, which sees
+        only its own project's volumes) has the volume read again by drs
+        itself (its service session, where it has one and may see the
+        attribute); with the owner still unknown the session's own
+        project must be ``project_id`` (:meth:`check_owner`).
+        """
+        vol = self.get_volume(volume_id)
+        owner = vol['project_id']
+        if owner is None and self.service_session is not None:
+            try:
+                owner = getattr(self._client(service=True).volumes.get(
+                    volume_id), OWNER_ATTR, None)
+            except cinder_exc.ClientException as e:
+                LOG.debug('owner of volume %s not readable by drs: %s',
+                          volume_id, type(e).__name__)
+        self.check_owner('OS::Cinder::Volume', volume_id, owner,
+                         project_id)
+        return vol
 
     def list_volumes(self) -> list[dict[str, Any]]:
         out: list[dict] = []

@@ -159,6 +159,12 @@ class RgwObjectStorageDriver(swift_driver.SwiftObjectStorageDriver):
                 'protect_data': {'changed': False},
                 'count': current['count'], 'bytes': current['bytes']}
 
+    def replication_settings(self, name: str,
+                             protect_data: dict) -> str | None:
+        # Protect set nothing up: the zone's sync status, read by
+        # replication_status, says whether the bucket still replicates.
+        return None
+
     def unprotect_container(self, name: str, protect_data: dict) -> None:
         # Protect changed nothing (the zonegroup's replication is the
         # operator's), so there is nothing to undo: say so in the log.
@@ -177,5 +183,12 @@ class RgwObjectStorageDriver(swift_driver.SwiftObjectStorageDriver):
             out[name] = {'in_sync': bool(status['in_sync']),
                          'source': mine.get(name),
                          'target': admin.bucket_stats(name),
-                         'detail': status['detail']}
+                         'detail': status['detail'],
+                         # Not synced at all (disabled, or from no zone):
+                         # replication is gone, not just behind.
+                         'problem': (None if status['behind_shards']
+                                     is not None else
+                                     'bucket %s is not replicated to site '
+                                     '%s: %s' % (name, target.site_name,
+                                                 status['detail']))}
         return out

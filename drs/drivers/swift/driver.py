@@ -59,6 +59,34 @@ class SwiftObjectStorageDriver(base.ObjectStorageDriver):
         url, _token = self._connection().get_auth()
         return url.rstrip('/').rsplit('/', 1)[-1]
 
+    def account_project(self) -> str | None:
+        """The project of the account the driver reaches: what follows
+        the reseller prefix (``AUTH_``) in the storage URL's account, or
+        None where the URL names no account."""
+        account = self.account_path()
+        prefix, sep, project = account.partition('_')
+        if not sep or not prefix or not project:
+            return None
+        return project
+
+    def check_account(self, project_id: str) -> None:
+        """The containers reached live in ``project_id``'s account.
+
+        By the storage URL's account (``AUTH_<project>``): the session's
+        catalog, or a site's endpoint override, could point elsewhere.
+        Where the URL names no account (RGW without
+        ``rgw_swift_account_in_url``), the service uses the token's
+        project, which must then be ``project_id``.
+        """
+        project = self.account_project()
+        if project is None:
+            project = self.session_project()
+        if project != project_id:
+            raise base.ForeignResource(type='object storage account',
+                                       id=self.account_path(),
+                                       project=project_id,
+                                       site=self.site_name)
+
     def info(self) -> dict[str, Any]:
         return dict(self._connection().get_capabilities())
 
@@ -191,6 +219,33 @@ class SwiftObjectStorageDriver(base.ObjectStorageDriver):
                     raise
 
     # ------------------------------------------------------------ status
+
+    def replication_settings(self, name: str,
+                             protect_data: dict) -> str | None:
+        """One HEAD per container protect set up (the container and its
+        segments containers): its ``X-Container-Sync-To`` must still
+        point at a container of that name, with a sync key."""
+        names = list((protect_data or {}).get('containers') or [name])
+        for cname in names:
+            try:
+                current = self.get_container(cname)
+            except base.ResourceNotFound:
+                return 'container %s is gone at site %s' % (
+                    cname, self.site_name)
+            sync_to = current['sync_to'] or ''
+            if not sync_to:
+                return ('container %s no longer syncs to the target site '
+                        '(its X-Container-Sync-To was removed outside '
+                        'drs)' % cname)
+            if not sync_to.startswith('//') or \
+                    not sync_to.rstrip('/').endswith('/' + cname):
+                return ('container %s syncs somewhere else than drs set up '
+                        '(its X-Container-Sync-To was changed outside '
+                        'drs)' % cname)
+            if not current['has_sync_key']:
+                return ('container %s has no sync key any more (removed '
+                        'outside drs): nothing is synced' % cname)
+        return None
 
     def replication_status(self, names: list[str],
                            target: base.ObjectStorageDriver

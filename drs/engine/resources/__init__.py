@@ -155,10 +155,24 @@ class ResourceSteps:
 
     # --------------------------------------------------------- plan logic
 
-    def check_exists(self, c: drv_clients.PlanClients, rid: str) -> dict:
-        """The resource as the source site shows it (plan's project)."""
+    def check_owned(self, site: drv_clients.SiteDrivers, project_id: str,
+                    rid: str) -> dict:
+        """The resource as ``site`` shows it, if ``project_id`` owns it
+        by its owner attribute, not by what the session sees (raises
+        :class:`drs.drivers.base.ResourceNotFound` or
+        :class:`drs.drivers.base.ForeignResource`). Protect's check, and
+        the API's (with the caller's token)."""
         raise drv_base.DriverError(detail='no driver protects %s resources'
                                    % self.name)
+
+    def check_exists(self, c: drv_clients.PlanClients, rid: str) -> dict:
+        """Protect's check: the resource as the plan's source site shows
+        it, if it is the plan's project's (:meth:`check_owned`). A type
+        implements :meth:`check_owned`, which the API's check uses too;
+        a plug-in that overrides only this one is not checked by the API
+        (its plans are stored unchecked) and must check the owner
+        itself."""
+        return self.check_owned(c.at('source'), c.plan.project_id, rid)
 
     def undo_protection(self, context: Any, c: drv_clients.PlanClients,
                         plan_id: str, rid: str, data: dict) -> None:
@@ -178,6 +192,16 @@ class ResourceSteps:
         """One listing for all the plan's rows of this type, passed to
         :meth:`measure` (list calls, never one per resource)."""
         return None
+
+    def problems(self, c: drv_clients.PlanClients, rows: list, batch: Any
+                 ) -> dict[str, tuple[str, str]]:
+        """``{resource id: (code, detail)}`` of these rows that are not
+        the plan's project's at the source (``foreign_resource``: never
+        measured, nothing of it kept) or whose replication was removed
+        outside drs (``replication_removed``), from ``batch`` and list
+        calls. (Their volumes are checked by the measurement for every
+        type with :attr:`has_volumes`.)"""
+        return {}
 
     def measure(self, m: Any, row: Any, batch: Any
                 ) -> tuple[float, str, dict]:

@@ -39,8 +39,9 @@ class CinderVolumeSteps(resources.ResourceSteps):
 
     # --------------------------------------------------------- plan logic
 
-    def check_exists(self, c: drv_clients.PlanClients, rid: str) -> dict:
-        vol = c.volume('source').get_volume(rid)
+    def check_owned(self, site: drv_clients.SiteDrivers, project_id: str,
+                    rid: str) -> dict:
+        vol = site.volume.get_owned_volume(rid, project_id)
         return {'type': self.name, 'id': rid, 'size': vol['size'],
                 'volume_type': vol['volume_type']}
 

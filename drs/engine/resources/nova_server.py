@@ -8,6 +8,7 @@ from typing import Any
 from taskflow.patterns import linear_flow
 
 from drs.db import api as db_api
+from drs.drivers import base as drv_base
 from drs.drivers import clients as drv_clients
 from drs.engine import measure
 from drs.engine import preflight
@@ -90,9 +91,35 @@ class NovaServerSteps(resources.ResourceSteps):
 
     # --------------------------------------------------------- plan logic
 
-    def check_exists(self, c: drv_clients.PlanClients, rid: str) -> dict:
-        server = c.compute('source').get_server(rid)
+    def check_owned(self, site: drv_clients.SiteDrivers, project_id: str,
+                    rid: str) -> dict:
+        # Its attached volumes must be the project's too.
+        server = site.compute.get_owned_server(rid, project_id)
+        for vid in server.get('volumes_attached') or []:
+            site.volume.get_owned_volume(vid, project_id)
         return {'type': self.name, 'id': rid, 'name': server['name']}
+
+    def problems(self, c: drv_clients.PlanClients, rows: list, batch: Any
+                 ) -> dict[str, tuple[str, str]]:
+        # Owners from one listing; a read for a server it lacks.
+        compute = c.compute('source')
+        listed = compute.list_servers()
+        project = c.plan.project_id
+        out = {}
+        for row in rows:
+            sid = row.resource_id
+            try:
+                if sid in listed:
+                    compute.check_owner(self.name, sid,
+                                        listed[sid].get('project_id'),
+                                        project)
+                else:
+                    compute.get_owned_server(sid, project)
+            except drv_base.ForeignResource as e:
+                out[sid] = (measure.FOREIGN, str(e))
+            except drv_base.ResourceNotFound:
+                pass  # gone: its volumes say so
+        return out
 
     def undo_protection(self, context: Any, c: drv_clients.PlanClients,
                         plan_id: str, rid: str, data: dict) -> None:
@@ -143,4 +170,5 @@ class NovaServerSteps(resources.ResourceSteps):
         db_api.recipe_delete(context, plan_id, row.resource_id)
 
     def refresh(self, context: Any, plan_id: str, rid: str) -> None:
-        protect.capture_recipe(context, plan_id, rid)
+        # Another project's server is dropped, not captured.
+        protect.refresh_recipe(context, plan_id, rid)

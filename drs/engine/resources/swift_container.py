@@ -36,8 +36,9 @@ class SwiftContainerSteps(resources.ResourceSteps):
 
     # --------------------------------------------------------- plan logic
 
-    def check_exists(self, c: drv_clients.PlanClients, rid: str) -> dict:
-        cont = c.object_storage('source').get_container(rid)
+    def check_owned(self, site: drv_clients.SiteDrivers, project_id: str,
+                    rid: str) -> dict:
+        cont = site.object_storage.get_owned_container(rid, project_id)
         return {'type': self.name, 'id': rid, 'count': cont['count']}
 
     def undo_protection(self, context: Any, c: drv_clients.PlanClients,
@@ -46,12 +47,35 @@ class SwiftContainerSteps(resources.ResourceSteps):
             c.object_storage('source').unprotect_container(rid, data)
 
     def measure_batch(self, c: drv_clients.PlanClients, rows: list) -> Any:
-        return c.object_storage('source').replication_status(
-            [r.resource_id for r in rows], c.object_storage('target'))
+        # Nothing is asked of containers of another project's account.
+        source_os = c.object_storage('source')
+        try:
+            source_os.check_account(c.plan.project_id)
+        except drv_base.ForeignResource as e:
+            return {'foreign': str(e)}
+        return {'status': source_os.replication_status(
+            [r.resource_id for r in rows], c.object_storage('target'))}
+
+    def problems(self, c: drv_clients.PlanClients, rows: list, batch: Any
+                 ) -> dict[str, tuple[str, str]]:
+        if batch.get('foreign'):
+            return {r.resource_id: (measure.FOREIGN, batch['foreign'])
+                    for r in rows}
+        # The sync settings protect set (one HEAD per container), or an
+        # RGW bucket no zone syncs.
+        source_os = c.object_storage('source')
+        out = {}
+        for row in rows:
+            problem = (batch['status'].get(row.resource_id) or {}).get(
+                'problem') or source_os.replication_settings(
+                row.resource_id, row.protect_data or {})
+            if problem:
+                out[row.resource_id] = (measure.REPLICATION_REMOVED, problem)
+        return out
 
     def measure(self, m: measure.Measurement, row: Any, batch: Any
                 ) -> tuple[float, str, dict]:
-        return measure.container_figures(m, row, batch)
+        return measure.container_figures(m, row, batch.get('status') or {})
 
     def preflight_findings(self, pf: preflight.Preflight) -> None:
         target_os = pf.c.object_storage('target')

@@ -165,9 +165,15 @@ class ProtectGroup(base.OperationTask):
 
 
 class RefreshRecipe(CaptureRecipe):
-    """Re-capture a protected server's recipe (the sync's step)."""
+    """Re-capture a protected server's recipe (the sync's step); one of
+    another project is dropped, not captured, and the measurement marks
+    it (the sync degrades the plan rather than fail)."""
 
     step = 'refresh-recipe'
+
+    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+        assert self.resource is not None  # noqa: S101
+        return protect.refresh_recipe(context, plan_id, self.resource['id'])
 
 
 class MeasureReplication(base.OperationTask):

@@ -49,12 +49,14 @@ def gone(fn):
     return check
 
 
-def start_drs(cloud, directory):
-    """drs-all-in-one with the recovery options for the test cloud."""
+def start_drs(cloud, directory, extra_conf=''):
+    """drs-all-in-one with the recovery options for the test cloud (and
+    ``extra_conf``, more sections of drs.conf)."""
     service = drs_service.Drs(cloud, directory)
     with open(service.conf, 'a') as f:
         f.write('\n[recovery]\nserver_active_timeout = 180\n'
                 'resource_timeout = 120\ncatch_up_timeout = 120\n')
+        f.write(extra_conf)
     service.start()
     service.sites = {}
     for key in ('a', 'b'):
@@ -68,9 +70,9 @@ def start_drs(cloud, directory):
 
 
 @contextlib.contextmanager
-def running_drs(cloud, tmp_path_factory, name):
+def running_drs(cloud, tmp_path_factory, name, extra_conf=''):
     """A module's drs-all-in-one, stopped (and its sites deleted) after."""
-    service = start_drs(cloud, tmp_path_factory.mktemp(name))
+    service = start_drs(cloud, tmp_path_factory.mktemp(name), extra_conf)
     try:
         yield service
     finally:

@@ -1,5 +1,6 @@
 """A member of tenant1 cannot see tenant2's volumes, servers or containers,
-at either site (and a reader cannot create)."""
+at either site (and a reader cannot create); and neither tenant1 nor the
+admin project can put tenant2's resources into a plan of theirs."""
 import pytest
 from cinderclient import exceptions as cinder_exc
 from novaclient import exceptions as nova_exc
@@ -7,6 +8,7 @@ from swiftclient import client as swift_client
 from swiftclient import exceptions as swift_exc
 
 from drs.tests.integration.conftest import unique, wait_until
+from drs.tests.integration import recover_helpers as rh
 
 SITES = ('a', 'b')
 
@@ -113,3 +115,114 @@ def test_reader_cannot_create(cloud):
         cloud.swift('tenant1-reader', 'a').put_container(unique('it-ro'))
     assert e.value.http_status == 403
 
+
+
+# ------------------------------------------ plans naming tenant2's resources
+#
+# Issue 13: protect checked only that the caller's token could see a
+# resource, so an admin-scoped token (admin project) could put another
+# project's server and volume into its own plan, retype the volume,
+# read the server's recipe and copy the replicas. Each resource must be
+# the plan's project's by its owner attribute.
+
+@pytest.fixture(scope='module')
+def drs(cloud, tmp_path_factory):
+    with rh.running_drs(cloud, tmp_path_factory, 'drs-isolation') as service:
+        yield service
+
+
+@pytest.fixture(scope='module')
+def drs_unchecked(cloud, tmp_path_factory):
+    """drs whose API does not ask the engine (as when the engine or the
+    source site did not answer at create): the engine's own check at
+    protect is what stands."""
+    with rh.running_drs(cloud, tmp_path_factory, 'drs-isolation-unchecked',
+                        extra_conf='\n[api]\nresource_check_timeout = 0\n'
+                        ) as service:
+        yield service
+
+
+def _t2_refs(r, kinds=('volume', 'server', 'container')):
+    types = {'volume': 'OS::Cinder::Volume', 'server': 'OS::Nova::Server',
+             'container': 'OS::Swift::Container'}
+    return [{'type': types[k], 'id': r[k]} for k in kinds]
+
+
+def _plan_body(drs, resources):
+    return {'plan': {
+        'name': unique('it-foreign'), 'source_site': drs.sites['a']['id'],
+        'target_site': drs.sites['b']['id'], 'rpo_seconds': 300,
+        'resources': resources,
+        'mappings': {'volume_types': {'standard': 'replicated'}}}}
+
+
+def _assert_t2_untouched(cloud, r):
+    vol = cloud.cinder('tenant2-member', 'a').volumes.get(r['volume'])
+    assert vol.volume_type == 'standard'
+    headers = cloud.swift('tenant2-member', 'a').head_container(
+        r['container'])
+    assert 'x-container-sync-to' not in headers
+    assert 'x-container-sync-key' not in headers
+
+
+@pytest.mark.parametrize('user', ['admin', 'tenant1-member'])
+def test_plan_with_another_projects_resources_is_refused(
+        cloud, tenant2_resources, drs, user):
+    r = tenant2_resources['a']
+    body = _plan_body(drs, _t2_refs(r))
+    resp = drs.post('/v1/plans', body, user=user, expect=400)
+    [error] = resp.json()['errors']
+    assert error['code'] == 'drs.plan.resource_not_in_project'
+    for rid in (r['volume'], r['server'], r['container']):
+        assert rid in error['detail']
+    project = cloud.user(user)['project_id']
+    assert project in error['detail']
+    # The owner is never named to the caller.
+    assert cloud.project_id('tenant2') not in error['detail']
+    names = [p['name'] for p in drs.get('/v1/plans', user=user)['plans']]
+    assert body['plan']['name'] not in names
+    _assert_t2_untouched(cloud, r)
+
+
+def test_adding_another_projects_server_by_update_is_refused(
+        cloud, tenant2_resources, drs):
+    body = _plan_body(drs, [])
+    plan = drs.post('/v1/plans', body, user='admin',
+                    expect=201).json()['plan']
+    try:
+        resp = drs.request('PATCH', '/v1/plans/%s' % plan['id'], 'admin',
+                           body={'plan': {'resources': _t2_refs(
+                               tenant2_resources['a'], ('server',))}},
+                           expect=400)
+        [error] = resp.json()['errors']
+        assert error['code'] == 'drs.plan.resource_not_in_project'
+        assert tenant2_resources['a']['server'] in error['detail']
+        assert drs.plan(plan['id'], user='admin')['resources'] == []
+    finally:
+        drs.request('DELETE', '/v1/plans/%s' % plan['id'], 'admin',
+                    expect=204)
+
+
+@pytest.mark.parametrize('kind', ['volume', 'server'])
+def test_protect_of_another_projects_resource_fails_and_changes_nothing(
+        cloud, tenant2_resources, drs_unchecked, kind):
+    # The admin's token sees tenant2's volume and server: stored
+    # unchecked, protect must still refuse them before any change.
+    drs = drs_unchecked
+    r = tenant2_resources['a']
+    plan = drs.post('/v1/plans', _plan_body(drs, _t2_refs(r, (kind,))),
+                    user='admin', expect=201).json()['plan']
+    try:
+        op = drs.action(plan['id'], 'protect', user='admin')
+        op = drs.wait_operation(op['id'], timeout=120, user='admin')
+        assert op['status'] == 'failed', op
+        assert op['error']['resource']['id'] == r[kind]
+        assert 'does not belong to project %s' % cloud.project_id(
+            'admin') in op['error']['detail']
+        assert drs.plan(plan['id'], user='admin')['status'] == 'error'
+        assert drs.get('/v1/plans/%s/recipes' % plan['id'],
+                       user='admin')['recipes'] == []
+        _assert_t2_untouched(cloud, r)
+    finally:
+        drs.request('DELETE', '/v1/plans/%s' % plan['id'], 'admin',
+                    expect=204)

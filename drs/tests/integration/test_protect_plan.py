@@ -372,22 +372,18 @@ def test_resource_of_another_project_is_refused(cloud, drs):
             'target_site': drs.sites['b']['id'], 'rpo_seconds': RPO,
             'resources': [{'type': 'OS::Cinder::Volume', 'id': vol.id}],
             'mappings': {'volume_types': {'standard': 'replicated'}}}}
-        foreign = drs.post('/v1/plans', body, expect=201).json()['plan']
-        try:
-            op = drs.run(foreign['id'], 'protect', timeout=120)
-            assert op['status'] == 'failed'
-            assert vol.id in op['error']['detail'], op['error']
-            assert op['error']['resource'] == {
-                'type': 'OS::Cinder::Volume', 'id': vol.id}
-            assert drs.plan(foreign['id'])['status'] == 'error'
-            # Not retyped, not touched.
-            again = cinder2.volumes.get(vol.id)
-            assert (again.volume_type, again.status) == ('standard',
-                                                         'available')
-            assert cloud.vio.replica_info('b', vol.id) is None
-        finally:
-            drs.request('DELETE', '/v1/plans/%s' % foreign['id'], USER,
-                        expect=204)
+        # Refused when the plan is written (issue 13; protect refuses it
+        # too, test_isolation): nothing is stored, the volume untouched.
+        resp = drs.post('/v1/plans', body, expect=400)
+        [error] = resp.json()['errors']
+        assert error['code'] == 'drs.plan.resource_not_in_project'
+        assert vol.id in error['detail']
+        assert body['plan']['name'] not in [
+            p['name'] for p in drs.get('/v1/plans')['plans']]
+        again = cinder2.volumes.get(vol.id)
+        assert (again.volume_type, again.status) == ('standard',
+                                                     'available')
+        assert cloud.vio.replica_info('b', vol.id) is None
     finally:
         cinder2.volumes.delete(vol.id)
         wait_until('volume deleted', helpers.gone(

@@ -118,7 +118,9 @@ def operation_report(op, events) -> dict:
         'error': op.error,
         'steps': out_steps,
     }
-    if op.action == 'preflight':
+    if op.action in ('preflight', 'sync'):
+        # A sync's: resources not replicated any more, or not the plan's
+        # project's (the plan is then degraded).
         report['findings'] = result.get('findings') or []
     return report
 

@@ -9,6 +9,7 @@ from pecan import rest
 from drs.api.controllers.v1 import actions
 from drs.api.controllers.v1 import common
 from drs.api.controllers import base
+from drs.api import resource_check
 from drs.api.schemas.v1 import plans as schema
 from drs.api import trusts
 from drs.api import links
@@ -130,6 +131,19 @@ def _plan_values(context, body: dict, current=None) -> dict:
     return values
 
 
+def _check_resources(context, plan, values: dict,
+                     resources: list[dict] | None) -> None:
+    """An update's resources are the plan's project's at the site it
+    protects from (the target once the plan was reversed)."""
+    if resources is None:
+        resources = [{'type': r.resource_type, 'id': r.resource_id}
+                     for r in plan.resources]
+    source = values.get('source_site_id', plan.source_site_id)
+    target = values.get('target_site_id', plan.target_site_id)
+    resource_check.check(context, plan.project_id,
+                         target if plan.reversed else source, resources)
+
+
 class RecipesController(rest.RestController):
     """/v1/plans/{plan_id}/recipes: the captured server recipes."""
 
@@ -188,6 +202,8 @@ class PlansController(base.CollectionController):
                       user_id=context.user_id,
                       status=states.AVAILABLE)
         resources = _resources(body.get('resources', []))
+        resource_check.check(context, context.project_id,
+                             values['source_site_id'], resources)
         # The engine acts in the project through this trust (its id only
         # is kept); deleted again if the plan cannot be stored.
         values['trust_id'] = trusts.create(context)
@@ -210,6 +226,8 @@ class PlansController(base.CollectionController):
         resources = body.get('resources')
         if resources is not None:
             _resources(resources)
+        if resources is not None or 'source_site' in body:
+            _check_resources(context, plan, values, resources)
         structural = any(k in body for k in _STRUCTURAL)
         # Renaming is fine at any time; anything the engine reads is not
         # changed under a running operation.

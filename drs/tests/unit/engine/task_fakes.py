@@ -11,6 +11,7 @@ reaches.
 """
 
 import datetime
+import functools
 import types
 from unittest import mock
 
@@ -96,6 +97,7 @@ class Cloud:
         for where in ('source', 'target'):
             self.net(where).subnet_for.side_effect = \
                 drv_base.NetworkDriver.subnet_for
+            self._owned(where)
         c = mock.create_autospec(drv_clients.PlanClients, instance=True)
         c.plan = plan
         c.sites = self.sites
@@ -107,6 +109,29 @@ class Cloud:
         c.site_name.side_effect = lambda where: self.sites[where]['name']
         c.at.side_effect = lambda where: drv_clients.SiteDrivers(c, where)
         self.clients = c
+
+    def _owned(self, where):
+        """The ownership checks as the interface makes them, on top of the
+        getters' mocks: a getter's answer with another ``project_id`` is
+        foreign; sessions are scoped to the plan's project ``p``."""
+        vol, nova, swift = (self.vol(where), self.nova(where),
+                            self.swift(where))
+        for drv in (vol, nova, swift):
+            drv.session_project.return_value = 'p'
+            drv.check_owner.side_effect = functools.partial(
+                drv_base.SiteDriver.check_owner, drv)
+
+        def owned_volume(volume_id, project_id):
+            answer = vol.get_volume(volume_id)
+            vol.check_owner('OS::Cinder::Volume', volume_id,
+                            answer.get('project_id'), project_id)
+            return answer
+
+        vol.get_owned_volume.side_effect = owned_volume
+        nova.get_owned_server.side_effect = functools.partial(
+            drv_base.ComputeDriver.get_owned_server, nova)
+        swift.get_owned_container.side_effect = functools.partial(
+            drv_base.ObjectStorageDriver.get_owned_container, swift)
 
     def vol(self, where='target'):
         return self.drivers[('volume', where)]

@@ -24,6 +24,7 @@ class FakeClients:
     def __init__(self, drivers):
         self.drivers = drivers
         self.sites = {'source': {'name': 'a'}, 'target': {'name': 'b'}}
+        self.plan = mock.Mock(project_id='p')
 
     def driver(self, kind, where):
         return self.drivers[(kind, where)]
@@ -90,10 +91,16 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
         'v1': {'last_sync_at': now - 2, 'reference': 'r1'},
         'v2': {'last_sync_at': now - 90, 'reference': 'r2'},
         'v3': {'last_sync_at': now - 1, 'reference': 'r3'}}
+    src_vol.list_volume_types.return_value = []
     src_os, dst_os = mock.Mock(), mock.Mock()
     src_os.replication_status.return_value = {'docs': {'in_sync': False}}
+    src_os.replication_settings.return_value = None
+    compute = mock.Mock()
+    compute.list_servers.return_value = {s: {'project_id': 'p'}
+                                         for s in ('s1', 's2')}
     clients = FakeClients({('volume', 'source'): src_vol,
                            ('volume', 'target'): dst_vol,
+                           ('compute', 'source'): compute,
                            ('replication', 'target'): backend,
                            ('object_storage', 'source'): src_os,
                            ('object_storage', 'target'): dst_os})
@@ -101,9 +108,15 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
                            return_value=(plan, clients)), \
             mock.patch.object(plans, '_now', return_value=now):
         figures = measure.measure(mock.Mock(), 'plan-1', sweep=True)
-    # One list at each site for all the volumes, one status call for
-    # every container: nothing per resource.
+    # One list at each site for all the volumes (and their types, and
+    # the servers, for their owners), one status call for every
+    # container: nothing per resource but a container's sync settings.
     src_vol.list_volumes.assert_called_once_with()
+    src_vol.list_volume_types.assert_called_once_with()
+    compute.list_servers.assert_called_once_with()
+    compute.get_owned_server.assert_not_called()
+    src_os.replication_settings.assert_called_once_with(
+        'docs', {'protected_at': now - 500})
     backend.status.assert_called_once()
     assert [v['id'] for v in backend.status.call_args.args[0]] == [
         'v1', 'v2', 'v3', 'v4']
@@ -231,8 +244,8 @@ def test_preflight_quota_shortfall():
 
 def test_protect_volume_retypes_into_mapped_replicated_type():
     volumes = mock.Mock()
-    volumes.get_volume.return_value = {'volume_type': 'standard',
-                                       'size': 1}
+    volumes.get_owned_volume.return_value = {'volume_type': 'standard',
+                                             'size': 1}
     volumes.get_volume_type.side_effect = lambda name: {
         'standard': {'name': 'standard', 'replicated': False},
         'replicated': {'name': 'replicated', 'replicated': True}}[name]
@@ -247,8 +260,8 @@ def test_protect_volume_retypes_into_mapped_replicated_type():
 
 def test_protect_volume_without_mapping_names_the_volume():
     volumes = mock.Mock()
-    volumes.get_volume.return_value = {'volume_type': 'standard',
-                                       'size': 1}
+    volumes.get_owned_volume.return_value = {'volume_type': 'standard',
+                                             'size': 1}
     volumes.get_volume_type.return_value = {'name': 'standard',
                                             'replicated': False}
     clients = FakeClients({('volume', 'source'): volumes})

@@ -206,6 +206,8 @@ RECIPE = {
                                  protection.RefreshRecipe])
 def test_capture_recipe_reads_the_source_and_saves_it(env, cls):
     db, cloud = env([f.row(SRV, 's1')])
+    cloud.nova('source').get_server.return_value = {
+        'id': 's1', 'name': 'web', 'project_id': 'p'}
     cloud.nova('source').capture_recipe.return_value = {
         'server': {'name': 'web'}, 'boot_volume': {'id': 'vb'},
         'data_volumes': [{'id': 'vd'}]}

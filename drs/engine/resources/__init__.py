@@ -160,6 +160,14 @@ class ResourceSteps:
         raise drv_base.DriverError(detail='no driver protects %s resources'
                                    % self.name)
 
+    def check_listed(self, c: drv_clients.PlanClients, rid: str,
+                     shared: Any) -> dict:
+        """:meth:`check_exists` within an operation whose checks share
+        their list calls (``shared``: its
+        :class:`drs.engine.listings.Listings`); by default the resource's
+        own read."""
+        return self.check_exists(c, rid)
+
     def undo_protection(self, context: Any, c: drv_clients.PlanClients,
                         plan_id: str, rid: str, data: dict) -> None:
         """Undo its ``protect_data`` at the source (unprotect)."""
@@ -224,8 +232,11 @@ class ResourceSteps:
     def swapped_out(self, context: Any, plan_id: str, row: Any) -> None:
         """Reprotect: what drs kept of the old resource, once replaced."""
 
-    def refresh(self, context: Any, plan_id: str, rid: str) -> None:
-        """The sweep's refresh (:attr:`swept` types)."""
+    def refresh(self, context: Any, plan_id: str, rid: str,
+                share: str | None = None) -> None:
+        """The sweep's refresh (:attr:`swept` types); ``share``: the key
+        of the list calls shared by the pass over the plan
+        (:mod:`drs.engine.listings`)."""
 
 
 _registry: dict[str, ResourceSteps] | None = None

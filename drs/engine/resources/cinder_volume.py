@@ -40,7 +40,15 @@ class CinderVolumeSteps(resources.ResourceSteps):
     # --------------------------------------------------------- plan logic
 
     def check_exists(self, c: drv_clients.PlanClients, rid: str) -> dict:
-        vol = c.volume('source').get_volume(rid)
+        return self._checked(rid, c.volume('source').get_volume(rid))
+
+    def check_listed(self, c: drv_clients.PlanClients, rid: str,
+                     shared: Any) -> dict:
+        vol = protect.source_volumes(c, shared).get(rid)
+        return self.check_exists(c, rid) if vol is None \
+            else self._checked(rid, vol)
+
+    def _checked(self, rid: str, vol: dict) -> dict:
         return {'type': self.name, 'id': rid, 'size': vol['size'],
                 'volume_type': vol['volume_type']}
 

@@ -94,6 +94,14 @@ class NovaServerSteps(resources.ResourceSteps):
         server = c.compute('source').get_server(rid)
         return {'type': self.name, 'id': rid, 'name': server['name']}
 
+    def check_listed(self, c: drv_clients.PlanClients, rid: str,
+                     shared: Any) -> dict:
+        listed = shared.get(('servers', 'source'),
+                            c.compute('source').list_servers)
+        if rid not in listed:
+            return self.check_exists(c, rid)  # raises its own not found
+        return {'type': self.name, 'id': rid, 'name': listed[rid]['name']}
+
     def undo_protection(self, context: Any, c: drv_clients.PlanClients,
                         plan_id: str, rid: str, data: dict) -> None:
         for vid, vdata in (data.get('volumes') or {}).items():
@@ -142,5 +150,6 @@ class NovaServerSteps(resources.ResourceSteps):
     def swapped_out(self, context: Any, plan_id: str, row: Any) -> None:
         db_api.recipe_delete(context, plan_id, row.resource_id)
 
-    def refresh(self, context: Any, plan_id: str, rid: str) -> None:
-        protect.capture_recipe(context, plan_id, rid)
+    def refresh(self, context: Any, plan_id: str, rid: str,
+                share: str | None = None) -> None:
+        protect.capture_recipe(context, plan_id, rid, share=share)

@@ -1,0 +1,81 @@
+"""drs.engine.listings: list calls fetched once per operation, shared by
+its tasks (threads), released with it."""
+
+import threading
+import time
+from unittest import mock
+
+import pytest
+
+from drs.engine import listings
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    yield
+    for key in listings.held():
+        listings.release(key)
+
+
+def test_fetched_once_and_shared_by_key():
+    fetch = mock.Mock(return_value={'v1': {}})
+    shared = listings.of('op-1')
+    assert shared.get('volumes', fetch) == {'v1': {}}
+    assert listings.of('op-1').get('volumes', fetch) is \
+        shared.get('volumes', fetch)
+    fetch.assert_called_once_with()
+    # Another operation has its own.
+    listings.of('op-2').get('volumes', fetch)
+    assert fetch.call_count == 2
+    assert listings.held() == ['op-1', 'op-2']
+
+
+def test_a_failed_fetch_is_not_kept():
+    shared = listings.of('op-1')
+    with pytest.raises(RuntimeError):
+        shared.get('servers', mock.Mock(side_effect=RuntimeError('503')))
+    assert shared.peek('servers') is None
+    assert shared.get('servers', lambda: {'s1': {}}) == {'s1': {}}
+
+
+def test_drop_and_release():
+    shared = listings.of('op-1')
+    shared.get('a', lambda: 1)
+    shared.drop('a')
+    assert shared.get('a', lambda: 2) == 2
+    listings.release('op-1')
+    assert listings.held() == []
+    assert listings.of('op-1').get('a', lambda: 3) == 3
+
+
+def test_concurrent_tasks_wait_for_the_first_fetch():
+    calls = []
+    gate = threading.Event()
+
+    def fetch():
+        calls.append(1)
+        gate.wait(5)
+        return ['page']
+
+    shared = listings.of('op-1')
+    got = []
+    threads = [threading.Thread(
+        target=lambda: got.append(shared.get('ports', fetch)))
+        for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.1)
+    gate.set()
+    for t in threads:
+        t.join(5)
+    assert len(calls) == 1
+    assert got == [['page']] * 8
+
+
+def test_left_behind_listings_are_dropped_once_idle(monkeypatch):
+    listings.of('op-dead').get('a', lambda: 1)
+    now = time.monotonic()
+    monkeypatch.setattr(listings.time, 'monotonic',
+                        lambda: now + listings.IDLE_SECONDS + 1)
+    listings.of('op-live')
+    assert listings.held() == ['op-live']

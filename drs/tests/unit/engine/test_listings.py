@@ -10,13 +10,6 @@ import pytest
 from drs.engine import listings
 
 
-@pytest.fixture(autouse=True)
-def _clean():
-    yield
-    for key in listings.held():
-        listings.release(key)
-
-
 def test_fetched_once_and_shared_by_key():
     fetch = mock.Mock(return_value={'v1': {}})
     shared = listings.of('op-1')

@@ -44,8 +44,6 @@ def env(conf):
     yield make
     for p in reversed(stack):
         p.stop()
-    # The operation's shared listings end with it (the runner's job).
-    listings.release(f.OP)
 
 
 def _execute(task, **kwargs):

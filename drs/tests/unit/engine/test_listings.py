@@ -2,6 +2,7 @@
 its tasks (threads), released with it."""
 
 import threading
+import types
 import time
 from unittest import mock
 
@@ -72,3 +73,61 @@ def test_left_behind_listings_are_dropped_once_idle(monkeypatch):
                         lambda: now + listings.IDLE_SECONDS + 1)
     listings.of('op-live')
     assert listings.held() == ['op-live']
+
+
+def test_the_sweep_shares_one_pass_over_a_plan_and_releases_it(
+        monkeypatch):
+    from drs.common import states
+    from drs.engine import sweep
+
+    rows = [types.SimpleNamespace(resource_type='T', resource_id=rid)
+            for rid in ('a', 'b', 'c')]
+    plan = types.SimpleNamespace(id='p1', resources=rows,
+                                 status=states.PROTECTED,
+                                 current_operation_id=None)
+    fetch = mock.Mock(return_value={'a': 1, 'b': 2, 'c': 3})
+    seen = []
+
+    def refresh(context, plan_id, rid, share=None):
+        seen.append((rid, share,
+                     listings.of(share).get('recipes', fetch)[rid]))
+
+    steps = types.SimpleNamespace(swept=True, refresh=refresh)
+    monkeypatch.setattr(sweep.resources, 'steps_for', lambda t: steps)
+    monkeypatch.setattr(sweep.db_api, 'plan_get', lambda ctx, pid: plan)
+    monkeypatch.setattr(sweep.measure, 'measure',
+                        lambda ctx, pid, sweep: {'rpo_seconds': 1})
+    monkeypatch.setattr(sweep.measure, 'apply_rpo',
+                        lambda ctx, pid, figures: states.PROTECTED)
+    assert sweep.sweep_plan(mock.Mock(), 'p1')['plan_status'] == \
+        states.PROTECTED
+    assert seen == [('a', 'sweep-p1', 1), ('b', 'sweep-p1', 2),
+                    ('c', 'sweep-p1', 3)]
+    fetch.assert_called_once_with()
+    assert listings.held() == []
+
+
+def test_the_runner_releases_the_operation_s_listings(monkeypatch):
+    from drs.common import states
+    from drs.engine import runner
+
+    fd = mock.Mock(meta={'factory': 'x', 'store': {}}, state='RUNNING')
+    monkeypatch.setattr(runner.persistence, 'get_logbook',
+                        lambda op_id: [fd])
+    monkeypatch.setattr(runner.persistence, 'get_backend', mock.Mock())
+    monkeypatch.setattr(runner.db_api, 'operation_get', lambda ctx, op_id:
+                        types.SimpleNamespace(status=states.OP_RUNNING))
+    monkeypatch.setattr(runner, 'engine_options', dict)
+    engine = mock.Mock()
+
+    def run():
+        listings.of('op-9').get('volumes', lambda: ['v'])
+        raise RuntimeError('a step failed')
+    engine.run.side_effect = run
+    monkeypatch.setattr(runner.engines, 'load_from_detail',
+                        lambda *a, **k: engine)
+    monkeypatch.setattr(runner.listeners, 'OperationListener',
+                        mock.MagicMock())
+    runner.run_flow('op-9', 'host-1')
+    engine.run.assert_called_once_with()
+    assert listings.held() == []

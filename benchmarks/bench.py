@@ -97,7 +97,8 @@ def endpoint_names(cloud):
     return names
 
 
-REQ = re.compile(r'REQ: curl .*?-X (\w+) (http://[^ ]+)')
+# keystoneauth quotes a URL with a query string ("http://...?a=b").
+REQ = re.compile(r'REQ: curl .*?-X (\w+) "?(http://[^ "]+)')
 
 
 class RequestLog:

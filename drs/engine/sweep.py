@@ -63,8 +63,8 @@ def _refresh(context, plan, share: str) -> None:
         if steps.swept:
             _fence(context, plan_id)
             try:
-                steps.refresh(context, plan_id, row.resource_id,
-                              share=share)
+                steps.refresh_listed(context, plan_id, row.resource_id,
+                                     share)
             except Exception as e:
                 LOG.warning('Plan %(plan)s: %(type)s %(id)s not refreshed: '
                             '%(err)s',

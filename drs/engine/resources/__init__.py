@@ -232,11 +232,15 @@ class ResourceSteps:
     def swapped_out(self, context: Any, plan_id: str, row: Any) -> None:
         """Reprotect: what drs kept of the old resource, once replaced."""
 
-    def refresh(self, context: Any, plan_id: str, rid: str,
-                share: str | None = None) -> None:
-        """The sweep's refresh (:attr:`swept` types); ``share``: the key
-        of the list calls shared by the pass over the plan
-        (:mod:`drs.engine.listings`)."""
+    def refresh(self, context: Any, plan_id: str, rid: str) -> None:
+        """The sweep's refresh (:attr:`swept` types)."""
+
+    def refresh_listed(self, context: Any, plan_id: str, rid: str,
+                       share: str) -> None:
+        """:meth:`refresh` within a sweep pass whose refreshes share
+        their list calls (``share``: the pass's key in
+        :mod:`drs.engine.listings`); by default the plain refresh."""
+        self.refresh(context, plan_id, rid)
 
 
 _registry: dict[str, ResourceSteps] | None = None

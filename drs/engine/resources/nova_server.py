@@ -150,6 +150,9 @@ class NovaServerSteps(resources.ResourceSteps):
     def swapped_out(self, context: Any, plan_id: str, row: Any) -> None:
         db_api.recipe_delete(context, plan_id, row.resource_id)
 
-    def refresh(self, context: Any, plan_id: str, rid: str,
-                share: str | None = None) -> None:
+    def refresh(self, context: Any, plan_id: str, rid: str) -> None:
+        protect.capture_recipe(context, plan_id, rid)
+
+    def refresh_listed(self, context: Any, plan_id: str, rid: str,
+                       share: str) -> None:
         protect.capture_recipe(context, plan_id, rid, share=share)

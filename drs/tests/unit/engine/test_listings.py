@@ -88,11 +88,11 @@ def test_the_sweep_shares_one_pass_over_a_plan_and_releases_it(
     fetch = mock.Mock(return_value={'a': 1, 'b': 2, 'c': 3})
     seen = []
 
-    def refresh(context, plan_id, rid, share=None):
+    def refresh(context, plan_id, rid, share):
         seen.append((rid, share,
                      listings.of(share).get('recipes', fetch)[rid]))
 
-    steps = types.SimpleNamespace(swept=True, refresh=refresh)
+    steps = types.SimpleNamespace(swept=True, refresh_listed=refresh)
     monkeypatch.setattr(sweep.resources, 'steps_for', lambda t: steps)
     monkeypatch.setattr(sweep.db_api, 'plan_get', lambda ctx, pid: plan)
     monkeypatch.setattr(sweep.measure, 'measure',

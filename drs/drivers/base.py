@@ -326,6 +326,27 @@ class ComputeDriver(SiteDriver, metaclass=abc.ABCMeta):
         secrets: user data as a hash only)."""
 
     @abc.abstractmethod
+    def capture_recipes(self, server_ids: list[str],
+                        network: 'NetworkDriver',
+                        attachments: dict[str, list[dict]],
+                        previous: dict[str, dict]
+                        ) -> dict[str, dict[str, Any]]:
+        """The recipes of ``server_ids``, by id, as :meth:`capture_recipe`
+        makes them but from list calls: the project's servers, key pairs
+        and server groups, the servers' ports and security groups from
+        ``network`` (calls that grow with pages, not servers). A server
+        the project does not have is left out.
+
+        ``attachments``: each server's volume attachments as Block
+        Storage lists them (``id`` of the volume, ``device``,
+        ``attachment_id``); ``previous``: the recipes recorded before, by
+        server id. A server whose attachments are still the recorded ones
+        (same attachment ids and devices) keeps their recorded device
+        tags, which only Nova's per-server attachment list shows; the
+        attachments of any other server are read from it (one call).
+        """
+
+    @abc.abstractmethod
     def find_flavor(self, name: str) -> dict[str, Any] | None:
         """A flavor by name, or None."""
 
@@ -436,6 +457,19 @@ class NetworkDriver(SiteDriver, metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def security_group(self, group_id: str) -> dict[str, Any] | None:
         """A security group with its rules."""
+
+    @abc.abstractmethod
+    def ports_of_servers(self, server_ids: list[str]
+                         ) -> dict[str, list[dict[str, Any]]]:
+        """:meth:`server_ports` of each of ``server_ids`` (every id a
+        key), from list calls filtered by device (a few dozen servers a
+        call)."""
+
+    @abc.abstractmethod
+    def security_groups(self, group_ids: list[str]
+                        ) -> dict[str, dict[str, Any]]:
+        """:meth:`security_group` of each of ``group_ids`` that exists,
+        by id, from list calls filtered by id."""
 
     @abc.abstractmethod
     def network_exists(self, network_id: str) -> bool:

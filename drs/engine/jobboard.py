@@ -20,6 +20,7 @@ from drs.common import states
 from drs.db import api as db_api
 from drs import context as drs_context
 from drs.engine import listeners
+from drs.engine import listings
 from drs.engine import persistence
 from drs import exception
 
@@ -131,7 +132,11 @@ class OperationConductor(impl_nonblocking.NonBlockingConductor):
                 return True
             LOG.info('Running operation %s (%s), claimed as %s',
                      operation_id, op.action, self._name)
-        return super()._dispatch_job(job)
+        try:
+            return super()._dispatch_job(job)
+        finally:
+            if operation_id:
+                listings.release(operation_id)
 
     # ------------------------------------------------------- claim renewal
 

@@ -29,6 +29,7 @@ from drs.engine.flows import protection as _protection_flows  # noqa: F401
 # Registers the failover, planned migration, test and cleanup flows.
 from drs.engine.flows import recovery as _recovery_flows  # noqa: F401
 from drs.engine import listeners
+from drs.engine import listings
 from drs.engine import persistence
 from drs.engine.tasks import base as task_base
 from drs import exception
@@ -235,4 +236,6 @@ def run_flow(operation_id: str, host: str) -> str | None:
             # that made the flow revert.
             LOG.info('Operation %(op)s reverted: %(err)s',
                      {'op': operation_id, 'err': task_base.safe_message(e)})
+        finally:
+            listings.release(operation_id)
     return db_api.operation_get(context, operation_id).status

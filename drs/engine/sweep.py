@@ -7,6 +7,7 @@ from oslo_config import cfg
 from oslo_log import log
 
 from drs.db import api as db_api
+from drs.engine import listings
 from drs.engine import measure
 from drs.engine import plans
 from drs.engine import resources
@@ -42,22 +43,34 @@ def sweep_plan(context, plan_id: str) -> dict[str, Any] | None:
 
 def _sweep_plan(context, plan_id: str) -> dict[str, Any]:
     plan = db_api.plan_get(context, plan_id)
+    share = 'sweep-%s' % plan_id
+    try:
+        _refresh(context, plan, share)
+    finally:
+        listings.release(share)
+    _fence(context, plan_id)
+    figures = measure.measure(context, plan_id, sweep=True)
+    figures['plan_status'] = measure.apply_rpo(context, plan_id, figures)
+    return figures
+
+
+def _refresh(context, plan, share: str) -> None:
+    """Every swept resource refreshed, from list calls shared by the
+    pass (``share``)."""
+    plan_id = plan.id
     for row in plan.resources:
         steps = resources.steps_for(row.resource_type)
         if steps.swept:
             _fence(context, plan_id)
             try:
-                steps.refresh(context, plan_id, row.resource_id)
+                steps.refresh_listed(context, plan_id, row.resource_id,
+                                     share)
             except Exception as e:
                 LOG.warning('Plan %(plan)s: %(type)s %(id)s not refreshed: '
                             '%(err)s',
                             {'plan': plan_id, 'type': row.resource_type,
                              'id': row.resource_id,
                              'err': type(e).__name__})
-    _fence(context, plan_id)
-    figures = measure.measure(context, plan_id, sweep=True)
-    figures['plan_status'] = measure.apply_rpo(context, plan_id, figures)
-    return figures
 
 
 def sweep(context) -> int:

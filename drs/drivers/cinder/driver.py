@@ -92,7 +92,8 @@ class CinderVolumeDriver(base.VolumeDriver):
             == 'true',
             'availability_zone': getattr(v, 'availability_zone', None),
             'attachments': [
-                {'server_id': a.get('server_id'), 'device': a.get('device')}
+                {'server_id': a.get('server_id'), 'device': a.get('device'),
+                 'attachment_id': a.get('attachment_id')}
                 for a in (getattr(v, 'attachments', None) or [])],
             'project_id': getattr(v, OWNER_ATTR, None),
         }

@@ -12,6 +12,15 @@ from drs.drivers import base
 LOG = log.getLogger(__name__)
 
 
+#: Ids per filtered list call: a URL of a few kB at most.
+FILTER_CHUNK = 40
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[i:i + FILTER_CHUNK] for i in range(0, len(ids),
+                                                   FILTER_CHUNK)]
+
+
 class NeutronNetworkDriver(base.NetworkDriver):
 
     def __init__(self, site, session, service_session=None):
@@ -30,28 +39,35 @@ class NeutronNetworkDriver(base.NetworkDriver):
             self._conn = openstack.connection.Connection(**kwargs)
         return self._conn.network
 
-    def server_ports(self, server_id: str) -> list[dict[str, Any]]:
-        ports = self._network().ports(device_id=server_id)
-        out = []
-        for p in ports:
-            out.append({
-                'id': p.id, 'name': p.name,
-                'network_id': p.network_id,
-                'mac_address': p.mac_address,
-                'fixed_ips': [{'subnet_id': ip.get('subnet_id'),
-                               'ip_address': ip.get('ip_address')}
-                              for ip in (p.fixed_ips or [])],
-                'security_group_ids': list(p.security_group_ids or []),
-                'port_security_enabled': p.is_port_security_enabled,
-                'allowed_address_pairs': list(p.allowed_address_pairs
-                                              or [])})
-        return sorted(out, key=lambda p: p['id'])
+    @staticmethod
+    def _recipe_port(p) -> dict[str, Any]:
+        return {
+            'id': p.id, 'name': p.name,
+            'network_id': p.network_id,
+            'mac_address': p.mac_address,
+            'fixed_ips': [{'subnet_id': ip.get('subnet_id'),
+                           'ip_address': ip.get('ip_address')}
+                          for ip in (p.fixed_ips or [])],
+            'security_group_ids': list(p.security_group_ids or []),
+            'port_security_enabled': p.is_port_security_enabled,
+            'allowed_address_pairs': list(p.allowed_address_pairs or [])}
 
-    def security_group(self, group_id: str) -> dict[str, Any] | None:
-        try:
-            g = self._network().get_security_group(group_id)
-        except sdk_exc.NotFoundException:
-            return None
+    def server_ports(self, server_id: str) -> list[dict[str, Any]]:
+        return self.ports_of_servers([server_id])[server_id]
+
+    def ports_of_servers(self, server_ids: list[str]
+                         ) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict]] = {sid: [] for sid in server_ids}
+        for chunk in _chunks(list(out)):
+            # Neutron takes a repeated filter as "any of these".
+            for p in self._network().ports(device_id=chunk):
+                if p.device_id in out:
+                    out[p.device_id].append(self._recipe_port(p))
+        return {sid: sorted(ports, key=lambda p: p['id'])
+                for sid, ports in out.items()}
+
+    @staticmethod
+    def _group_view(g) -> dict[str, Any]:
         rules = [{'direction': r.get('direction'),
                   'ethertype': r.get('ethertype'),
                   'protocol': r.get('protocol'),
@@ -63,6 +79,21 @@ class NeutronNetworkDriver(base.NetworkDriver):
         rules.sort(key=lambda r: sorted((k, str(v)) for k, v in r.items()))
         return {'id': g.id, 'name': g.name,
                 'description': g.description, 'rules': rules}
+
+    def security_group(self, group_id: str) -> dict[str, Any] | None:
+        try:
+            g = self._network().get_security_group(group_id)
+        except sdk_exc.NotFoundException:
+            return None
+        return self._group_view(g)
+
+    def security_groups(self, group_ids: list[str]
+                        ) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict] = {}
+        for chunk in _chunks(sorted(set(group_ids))):
+            for g in self._network().security_groups(id=chunk):
+                out[g.id] = self._group_view(g)
+        return out
 
     def network_exists(self, network_id: str) -> bool:
         try:

@@ -44,6 +44,17 @@ def user_data_hash(user_data: str | None) -> str | None:
     return hashlib.sha256(raw).hexdigest()
 
 
+def _group_ids(ports: list[dict]) -> list[str]:
+    """The security groups of a server's ports, sorted, once each."""
+    return sorted({g for p in ports for g in p.get('security_group_ids',
+                                                   [])})
+
+
+def _recipe_volumes(recipe: dict) -> list[dict]:
+    return ([recipe['boot_volume']] if recipe.get('boot_volume') else []) \
+        + list(recipe.get('data_volumes') or [])
+
+
 def _device_key(device: str | None) -> tuple[int, str]:
     device = device or ''
     return (len(device), device)
@@ -177,13 +188,21 @@ class NovaComputeDriver(base.ComputeDriver):
                 or (getattr(g, 'policies', None) or [None])[0],
                 'rules': dict(getattr(g, 'rules', {}) or {})}
 
-    def _volumes(self, server_id: str) -> list[dict[str, Any]]:
+    def _volumes(self, server_id: str, cinder: list[dict] | None = None
+                 ) -> list[dict[str, Any]]:
+        """The server's volume attachments as Nova lists them; with
+        ``cinder`` (Block Storage's attachments of the server), each
+        with its attachment id, which a later refresh compares."""
         attachments = self._client().volumes.get_server_volumes(server_id)
         vols = [{'id': a.volumeId, 'device': getattr(a, 'device', None),
                  'tag': getattr(a, 'tag', None),
                  'delete_on_termination': getattr(
                      a, 'delete_on_termination', None)}
                 for a in attachments]
+        if cinder is not None:
+            ids = {c['id']: c.get('attachment_id') for c in cinder}
+            for v in vols:
+                v['attachment_id'] = ids.get(v['id'])
         return sorted(vols, key=lambda v: _device_key(v['device']))
 
     def capture_recipe(self, server_id: str,
@@ -193,37 +212,223 @@ class NovaComputeDriver(base.ComputeDriver):
         except nova_exc.NotFound:
             raise self.not_found('OS::Nova::Server', server_id)
         view = self._view(server)
-        volumes = self._volumes(server_id)
-        image = self._image(view['image'])
-        boot = None
-        if image is None and volumes:
-            boot = volumes[0]
         keypair = None
         if view['key_name']:
             keypair = self.get_keypair(view['key_name'])
         ports = network.server_ports(server_id)
-        group_ids = sorted({g for p in ports
-                            for g in p.get('security_group_ids', [])})
-        groups = [g for g in (network.security_group(i) for i in group_ids)
-                  if g is not None]
-        ud_hash, ud_how = self._user_data(server_id, server)
+        groups = [g for g in (network.security_group(i)
+                              for i in _group_ids(ports)) if g is not None]
+        return self._recipe(
+            view, server, flavor=self._flavor(view['flavor'] or {}),
+            image=self._image(view['image']), keypair=keypair,
+            ports=ports, groups=groups,
+            user_data=self._user_data(server_id, server),
+            server_group=self._server_group(server),
+            volumes=self._volumes(server_id))
+
+    def _recipe(self, view: dict, server: Any, *, flavor: dict,
+                image: dict | None, keypair: dict | None, ports: list,
+                groups: list, user_data: tuple[str | None, str],
+                server_group: dict | None, volumes: list) -> dict[str, Any]:
+        boot = None
+        if image is None and volumes:
+            boot = volumes[0]
         return {
             'server': {'id': view['id'], 'name': view['name'],
                        'status': view['status'],
                        'availability_zone': view['availability_zone']},
-            'flavor': self._flavor(view['flavor'] or {}),
+            'flavor': flavor,
             'image': image,
             'key_pair': keypair,
             'security_groups': groups,
             'ports': ports,
             'metadata': view['metadata'],
             'tags': view['tags'],
-            'user_data': {'sha256': ud_hash, 'read_as': ud_how},
-            'server_group': self._server_group(server),
+            'user_data': {'sha256': user_data[0], 'read_as': user_data[1]},
+            'server_group': server_group,
             'boot_volume': boot,
             'data_volumes': [v for v in volumes if v is not boot],
             'microversion': self.microversion.get_string(),
         }
+
+    # ------------------------------------------- recipes from list calls
+
+    def _raw_servers(self, service: bool = False) -> dict[str, Any]:
+        """The project's servers (novaclient objects) by id, one call per
+        page; with ``service``, as drs's own session lists them (the
+        attributes only an admin reads)."""
+        opts = None
+        if service:
+            opts = {'all_tenants': True,
+                    'project_id': self.session.get_project_id()}
+        out: dict[str, Any] = {}
+        marker = None
+        client = self._client(service=service)
+        while True:
+            page = client.servers.list(
+                detailed=True, search_opts=opts, marker=marker,
+                limit=CONF.drivers.page_size)
+            for s in page:
+                out[s.id] = s
+            if len(page) < CONF.drivers.page_size:
+                return out
+            marker = page[-1].id
+
+    def _keypairs(self) -> dict[str, dict[str, Any]]:
+        """The caller's key pairs by name, public keys included (one call
+        per page from 2.35)."""
+        client = self._client()
+        paged = client.api_version >= api_versions.APIVersion('2.35')
+        out: dict[str, dict] = {}
+        marker = None
+        while True:
+            page = (client.keypairs.list(marker=marker,
+                                         limit=CONF.drivers.page_size)
+                    if paged else client.keypairs.list())
+            for kp in page:
+                out[kp.name] = {'name': kp.name,
+                                'public_key': kp.public_key,
+                                'type': getattr(kp, 'type', 'ssh'),
+                                'fingerprint': getattr(kp, 'fingerprint',
+                                                       None)}
+            if not paged or len(page) < CONF.drivers.page_size:
+                return out
+            marker = page[-1].name
+
+    def _server_groups(self) -> dict[str, dict[str, Any]]:
+        """The project's server groups by member server id (a server is
+        in one group at most)."""
+        out: dict[str, dict] = {}
+        offset = 0
+        while True:
+            page = self._client().server_groups.list(
+                limit=CONF.drivers.page_size, offset=offset)
+            for g in page:
+                view = {'id': g.id, 'name': g.name,
+                        'policy': getattr(g, 'policy', None)
+                        or (getattr(g, 'policies', None) or [None])[0],
+                        'rules': dict(getattr(g, 'rules', {}) or {})}
+                for member in getattr(g, 'members', None) or []:
+                    out[member] = view
+            if len(page) < CONF.drivers.page_size:
+                return out
+            offset += len(page)
+
+    def _images(self, image_ids: list[str]
+                ) -> dict[str, dict[str, Any] | None]:
+        """:meth:`_image` of each id: the images the project lists, in
+        calls of a few dozen ids; one it does not list (a community or
+        not yet accepted shared image) read by id."""
+        adapter = self._adapter(self.session, 'image')
+        found: dict[str, dict] = {}
+        ids = sorted(set(image_ids))
+        for i in range(0, len(ids), 40):
+            url: str | None = '/v2/images'
+            params: dict | None = {'id': 'in:' + ','.join(ids[i:i + 40]),
+                                   'limit': CONF.drivers.page_size}
+            try:
+                while url:
+                    body = adapter.get(url, params=params).json()
+                    for img in body.get('images') or []:
+                        found[img['id']] = {
+                            'id': img['id'], 'name': img.get('name'),
+                            'checksum': img.get('os_hash_value')
+                            or img.get('checksum')}
+                    url, params = body.get('next'), None
+            except ks_exc.ClientException as e:
+                LOG.debug('image list: %s', type(e).__name__)
+        return {iid: found.get(iid) or self._image({'id': iid})
+                for iid in ids}
+
+    def _recorded_volumes(self, server, cinder: list[dict],
+                          previous: dict | None) -> list[dict] | None:
+        """The server's volumes as its recorded recipe has them, if its
+        attachments are still the recorded ones; else None."""
+        recorded = {v['id']: v for v in _recipe_volumes(previous or {})}
+        by_volume = {a['id']: a for a in cinder}
+        attached = getattr(server, 'os-extended-volumes:volumes_attached',
+                           None) or []
+        if not attached and not by_volume:
+            return []
+        if len(attached) != len(by_volume):
+            return None
+        vols = []
+        for a in attached:
+            there, was = by_volume.get(a.get('id')), recorded.get(a.get('id'))
+            if not there or not was or not there.get('attachment_id') \
+                    or was.get('attachment_id') != there['attachment_id'] \
+                    or was.get('device') != there.get('device'):
+                return None
+            vols.append({'id': a['id'], 'device': there['device'],
+                         'tag': was.get('tag'),
+                         'delete_on_termination': a.get(
+                             'delete_on_termination'),
+                         'attachment_id': there['attachment_id']})
+        return sorted(vols, key=lambda v: _device_key(v['device']))
+
+    def capture_recipes(self, server_ids: list[str],
+                        network: base.NetworkDriver,
+                        attachments: dict[str, list[dict]],
+                        previous: dict[str, dict]
+                        ) -> dict[str, dict[str, Any]]:
+        listed = self._raw_servers()
+        servers = {sid: listed[sid] for sid in server_ids if sid in listed}
+        if not servers:
+            return {}
+        views = {sid: self._view(s) for sid, s in servers.items()}
+        admin: dict[str, Any] = {}
+        if self.service_session is not None and any(
+                not hasattr(s, USER_DATA) for s in servers.values()):
+            try:
+                admin = self._raw_servers(service=True)
+            except (nova_exc.ClientException, ks_exc.ClientException,
+                    base.DriverError) as e:
+                LOG.debug('user data not readable: %s', type(e).__name__)
+        keypairs = self._keypairs() if any(
+            v['key_name'] for v in views.values()) else {}
+        groups_of = self._server_groups()
+        images = self._images([v['image']['id'] for v in views.values()
+                               if isinstance(v['image'], dict)
+                               and v['image'].get('id')])
+        ports = network.ports_of_servers(list(servers))
+        sgs = network.security_groups(sorted(
+            {g for sid in servers for g in _group_ids(ports[sid])}))
+        flavors: dict[Any, dict] = {}
+        out = {}
+        for sid, server in servers.items():
+            view = views[sid]
+            flavor = view['flavor'] or {}
+            if 'original_name' not in flavor and flavor.get('id') \
+                    not in flavors:
+                flavors[flavor.get('id')] = self._flavor(flavor)
+            if hasattr(server, USER_DATA):
+                user_data = (user_data_hash(getattr(server, USER_DATA)),
+                             'project')
+            elif sid in admin:
+                user_data = (user_data_hash(getattr(admin[sid], USER_DATA,
+                                                    None)), 'service')
+            else:
+                user_data = (None, 'not visible')
+            image = view['image']
+            vols = self._recorded_volumes(
+                server, attachments.get(sid) or [], previous.get(sid))
+            if vols is None:
+                vols = self._volumes(sid, attachments.get(sid))
+            out[sid] = self._recipe(
+                view, server,
+                flavor=(self._flavor(flavor) if 'original_name' in flavor
+                        else flavors[flavor.get('id')]),
+                image=(images.get(image['id'])
+                       if isinstance(image, dict) and image.get('id')
+                       else None),
+                keypair=keypairs.get(view['key_name'])
+                if view['key_name'] else None,
+                ports=ports[sid],
+                groups=[sgs[g] for g in _group_ids(ports[sid]) if g in sgs],
+                user_data=user_data,
+                server_group=groups_of.get(sid),
+                volumes=vols)
+        return out
 
     # ------------------------------------------------------ target checks
 

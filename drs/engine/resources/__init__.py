@@ -174,6 +174,14 @@ class ResourceSteps:
         itself."""
         return self.check_owned(c.at('source'), c.plan.project_id, rid)
 
+    def check_listed(self, c: drv_clients.PlanClients, rid: str,
+                     shared: Any) -> dict:
+        """:meth:`check_exists` within an operation whose checks share
+        their list calls (``shared``: its
+        :class:`drs.engine.listings.Listings`); by default the resource's
+        own read."""
+        return self.check_exists(c, rid)
+
     def undo_protection(self, context: Any, c: drv_clients.PlanClients,
                         plan_id: str, rid: str, data: dict) -> None:
         """Undo its ``protect_data`` at the source (unprotect)."""
@@ -250,6 +258,13 @@ class ResourceSteps:
 
     def refresh(self, context: Any, plan_id: str, rid: str) -> None:
         """The sweep's refresh (:attr:`swept` types)."""
+
+    def refresh_listed(self, context: Any, plan_id: str, rid: str,
+                       share: str) -> None:
+        """:meth:`refresh` within a sweep pass whose refreshes share
+        their list calls (``share``: the pass's key in
+        :mod:`drs.engine.listings`); by default the plain refresh."""
+        self.refresh(context, plan_id, rid)
 
 
 _registry: dict[str, ResourceSteps] | None = None

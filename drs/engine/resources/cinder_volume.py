@@ -41,7 +41,19 @@ class CinderVolumeSteps(resources.ResourceSteps):
 
     def check_owned(self, site: drv_clients.SiteDrivers, project_id: str,
                     rid: str) -> dict:
-        vol = site.volume.get_owned_volume(rid, project_id)
+        return self._checked(rid, site.volume.get_owned_volume(rid,
+                                                               project_id))
+
+    def check_listed(self, c: drv_clients.PlanClients, rid: str,
+                     shared: Any) -> dict:
+        # The listing is the plan's project's own (its trust is scoped
+        # to it): a volume in it is the project's. Any other is read and
+        # its owner checked.
+        vol = protect.source_volumes(c, shared).get(rid)
+        return self.check_exists(c, rid) if vol is None \
+            else self._checked(rid, vol)
+
+    def _checked(self, rid: str, vol: dict) -> dict:
         return {'type': self.name, 'id': rid, 'size': vol['size'],
                 'volume_type': vol['volume_type']}
 

@@ -121,6 +121,21 @@ class NovaServerSteps(resources.ResourceSteps):
                 pass  # gone: its volumes say so
         return out
 
+    def check_listed(self, c: drv_clients.PlanClients, rid: str,
+                     shared: Any) -> dict:
+        # The listings are the plan's project's own (its trust is scoped
+        # to it): what they hold is the project's. Anything else is read
+        # and its owner checked (check_owned's errors).
+        listed = shared.get(('servers', 'source'),
+                            c.compute('source').list_servers)
+        if rid not in listed:
+            return self.check_exists(c, rid)
+        volumes = protect.source_volumes(c, shared)
+        for vid in listed[rid].get('volumes_attached') or []:
+            if vid not in volumes:
+                c.volume('source').get_owned_volume(vid, c.plan.project_id)
+        return {'type': self.name, 'id': rid, 'name': listed[rid]['name']}
+
     def undo_protection(self, context: Any, c: drv_clients.PlanClients,
                         plan_id: str, rid: str, data: dict) -> None:
         for vid, vdata in (data.get('volumes') or {}).items():
@@ -172,3 +187,7 @@ class NovaServerSteps(resources.ResourceSteps):
     def refresh(self, context: Any, plan_id: str, rid: str) -> None:
         # Another project's server is dropped, not captured.
         protect.refresh_recipe(context, plan_id, rid)
+
+    def refresh_listed(self, context: Any, plan_id: str, rid: str,
+                       share: str) -> None:
+        protect.refresh_recipe(context, plan_id, rid, share=share)

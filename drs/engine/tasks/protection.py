@@ -13,6 +13,7 @@ from oslo_log import log
 
 from drs.db import api as db_api
 from drs.drivers import base as drv_base
+from drs.engine import listings
 from drs.engine import measure
 from drs.engine import plans
 from drs.engine import preflight
@@ -29,9 +30,11 @@ class CheckResource(base.OperationTask):
     step = 'check'
     side_effects = False
 
-    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+    def run(self, context, plan_id: str,  # type: ignore[override]
+            operation_id: str) -> dict:
         assert self.resource is not None  # noqa: S101
-        return protect.check_exists(context, plan_id, self.resource)
+        return protect.check_exists(context, plan_id, self.resource,
+                                    share=operation_id)
 
 
 class ProtectVolume(base.OperationTask):
@@ -39,7 +42,8 @@ class ProtectVolume(base.OperationTask):
 
     step = 'protect-volume'
 
-    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+    def run(self, context, plan_id: str,  # type: ignore[override]
+            operation_id: str) -> dict:
         assert self.resource is not None  # noqa: S101
         plan, c = plans.plan_clients(context, plan_id)
         rid = self.resource['id']
@@ -47,7 +51,8 @@ class ProtectVolume(base.OperationTask):
         data = dict(row.protect_data or {})
         if not data.get('mode'):
             data = protect.protect_volume(c, plan, rid,
-                                              'volume %s' % rid)
+                                          'volume %s' % rid,
+                                          listings.of(operation_id))
         db_api.protected_resource_update(
             context, plan_id, plans.VOLUME, rid,
             {'protect_data': data,
@@ -71,10 +76,12 @@ class CaptureRecipe(base.OperationTask):
     keep_on_revert = ('the recipe is drs\'s own record of the server, '
                       'refreshed by the next protect or sync')
 
-    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+    def run(self, context, plan_id: str,  # type: ignore[override]
+            operation_id: str) -> dict:
         assert self.resource is not None  # noqa: S101
         recipe = protect.capture_recipe(context, plan_id,
-                                            self.resource['id'])
+                                        self.resource['id'],
+                                        share=operation_id)
         return {'server_id': self.resource['id'],
                 'volume_ids': plans.recipe_volume_ids(recipe)}
 
@@ -84,9 +91,11 @@ class ProtectServerVolumes(base.OperationTask):
 
     step = 'protect-server-volumes'
 
-    def run(self, context, plan_id: str, recipe: dict) -> dict:  # type: ignore[override]
+    def run(self, context, plan_id: str, recipe: dict,  # type: ignore[override]
+            operation_id: str) -> dict:
         assert self.resource is not None  # noqa: S101
         plan, c = plans.plan_clients(context, plan_id)
+        shared = listings.of(operation_id)
         sid = self.resource['id']
         row = plans.resource_row(plan, plans.SERVER, sid)
         data = dict(row.protect_data or {})
@@ -94,7 +103,7 @@ class ProtectServerVolumes(base.OperationTask):
         for vid in recipe['volume_ids']:
             if vid not in volumes:
                 volumes[vid] = protect.protect_volume(
-                    c, plan, vid, 'server %s' % sid)
+                    c, plan, vid, 'server %s' % sid, shared)
                 # Saved after each volume: a resumed run does not retype
                 # twice, an undo restores exactly what was changed.
                 data['volumes'] = volumes
@@ -171,9 +180,11 @@ class RefreshRecipe(CaptureRecipe):
 
     step = 'refresh-recipe'
 
-    def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
+    def run(self, context, plan_id: str,  # type: ignore[override]
+            operation_id: str) -> dict:
         assert self.resource is not None  # noqa: S101
-        return protect.refresh_recipe(context, plan_id, self.resource['id'])
+        return protect.refresh_recipe(context, plan_id, self.resource['id'],
+                                      share=operation_id)
 
 
 class MeasureReplication(base.OperationTask):

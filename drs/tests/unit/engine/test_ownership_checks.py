@@ -49,7 +49,8 @@ def test_check_refuses_a_server_with_another_projects_volume(env):
     # Reads only: nothing changed anywhere.
     assert {c[2] for c in cloud.calls()} <= {
         'get_owned_server', 'get_server', 'check_owner',
-        'get_owned_volume', 'get_volume', 'session_project'}
+        'get_owned_volume', 'get_volume', 'session_project',
+        'list_servers', 'list_servers()', 'list_volumes', 'list_volumes()'}
 
 
 def test_protect_volume_refuses_another_projects_volume_unchanged(env):
@@ -67,6 +68,8 @@ def test_protect_volume_refuses_another_projects_volume_unchanged(env):
 
 def test_capture_recipe_of_another_projects_server_reads_nothing(env):
     db, cloud = env([f.row(SRV, 's1')])
+    # The project's own listing does not hold it: it is read on its own.
+    cloud.nova('source').capture_recipes.return_value = {}
     cloud.nova('source').get_server.return_value = {
         'id': 's1', 'name': 'web', 'project_id': 'tenant1'}
     with pytest.raises(drv_base.ForeignResource):
@@ -78,6 +81,8 @@ def test_capture_recipe_of_another_projects_server_reads_nothing(env):
 
 def test_sync_drops_another_projects_server_instead_of_failing(env):
     db, cloud = env([f.row(SRV, 's1')])
+    # The project's own listing does not hold it: it is read on its own.
+    cloud.nova('source').capture_recipes.return_value = {}
     cloud.nova('source').get_server.return_value = {
         'id': 's1', 'name': 'web', 'project_id': 'tenant1'}
     out = _execute(protection.RefreshRecipe(resource={'type': SRV,
@@ -245,3 +250,23 @@ def test_apply_rpo_degrades_on_errors(env, resources, rpo, achieved, event):
         mock.ANY, f.PLAN, event, operation_id=None)
     if status == states.DEGRADED:
         assert notify.call_args.args[2]['findings'] == [{'detail': 'x'}]
+
+
+def test_listed_check_reads_an_attached_volume_the_project_does_not_list(
+        env):
+    # The server is in the project's own listing, one of its volumes is
+    # not: that one is read and its owner checked (and refused).
+    db, cloud = env([f.row(SRV, 's1')])
+    cloud.nova('source').list_servers.return_value = {
+        's1': {'id': 's1', 'name': 'web', 'project_id': 'p',
+               'volumes_attached': ['vb', 'vx']}}
+    cloud.vol('source').list_volumes.return_value = [
+        {'id': 'vb', 'size': 1, 'volume_type': 'rep-a'}]
+    cloud.vol('source').get_volume.side_effect = lambda vid: {
+        'id': vid, 'project_id': 'tenant1'}
+    task = protection.CheckResource(resource={'type': SRV, 'id': 's1'})
+    with pytest.raises(drv_base.ForeignResource) as e:
+        _execute(task)
+    assert 'vx' in str(e.value)
+    cloud.vol('source').get_volume.assert_called_once_with('vx')
+    cloud.nova('source').get_server.assert_not_called()

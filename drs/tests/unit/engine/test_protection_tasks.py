@@ -9,8 +9,10 @@ import pytest
 
 from drs.common import states
 from drs.drivers import base as drv_base
+from drs.engine import listings
 from drs.engine import measure
 from drs.engine import plans
+from drs.engine import protect
 from drs.engine.tasks import base
 from drs.engine.tasks import protection
 from drs.tests.unit.engine import task_fakes as f
@@ -54,21 +56,26 @@ def _revert(task, result, **kwargs):
 
 
 def _volume_types(cloud, types_, where='source'):
-    """get_volume_type answers from ``{name: replicated}``."""
+    """get_volume_type and list_volume_types answer from
+    ``{name: replicated}``."""
     cloud.vol(where).get_volume_type.side_effect = lambda name: (
         {'name': name, 'replicated': types_[name]} if name in types_
         else None)
+    cloud.vol(where).list_volume_types.return_value = [
+        {'id': 'id-' + name, 'name': name, 'replicated': rep}
+        for name, rep in types_.items()]
 
 
 # ------------------------------------------------------------- check
 
 @pytest.mark.parametrize('rtype,rid,kind,method,answer,expected', [
-    (VOL, 'v1', 'volume', 'get_volume',
-     {'id': 'v1', 'size': 3, 'volume_type': 'rep-a'},
+    (VOL, 'v1', 'volume', 'list_volumes',
+     [{'id': 'v1', 'size': 3, 'volume_type': 'rep-a'}],
      {'size': 3, 'volume_type': 'rep-a'}),
     (CONT, 'docs', 'object_storage', 'get_container',
      {'name': 'docs', 'count': 7, 'bytes': 70}, {'count': 7}),
-    (SRV, 's1', 'compute', 'get_server', {'id': 's1', 'name': 'web'},
+    (SRV, 's1', 'compute', 'list_servers', {'s1': {'id': 's1',
+                                                   'name': 'web'}},
      {'name': 'web'}),
 ])
 def test_check_resource_reads_the_source(env, rtype, rid, kind, method,
@@ -78,11 +85,41 @@ def test_check_resource_reads_the_source(env, rtype, rid, kind, method,
     getattr(drv, method).return_value = answer
     task = protection.CheckResource(resource={'type': rtype, 'id': rid})
     out = _execute(task)
-    getattr(drv, method).assert_called_once_with(rid)
+    if method.startswith('list_'):
+        getattr(drv, method).assert_called_once_with()
+    else:
+        getattr(drv, method).assert_called_once_with(rid)
     assert out == dict(expected, type=rtype, id=rid)
     # Nothing at the target is asked.
     assert [c for c in cloud.calls() if c[1] == 'target'] == []
     assert [e[1] for e in f.events(db)] == ['started', 'succeeded']
+
+
+@pytest.mark.parametrize('rtype,kind,listing,get', [
+    (VOL, 'volume', 'list_volumes', 'get_volume'),
+    (SRV, 'compute', 'list_servers', 'get_server')])
+def test_checks_of_one_operation_share_one_listing(env, rtype, kind,
+                                                   listing, get):
+    db, cloud = env([f.row(rtype, 'r1'), f.row(rtype, 'r2')])
+    drv = cloud.drivers[(kind, 'source')]
+    found = {'id': 'r1', 'name': 'one', 'size': 1, 'volume_type': 't'}
+    getattr(drv, listing).return_value = (
+        [found] if rtype == VOL else {'r1': found})
+    getattr(drv, get).side_effect = drv_base.ResourceNotFound(
+        type=rtype, id='r2', project='p', site='site-a')
+    assert _execute(protection.CheckResource(
+        resource={'type': rtype, 'id': 'r1'}))['id'] == 'r1'
+    # Not listed: read on its own, which names it as not found.
+    with pytest.raises(drv_base.ResourceNotFound):
+        _execute(protection.CheckResource(
+            resource={'type': rtype, 'id': 'r2'}))
+    getattr(drv, listing).assert_called_once_with()
+    getattr(drv, get).assert_called_once_with('r2')
+    # Another operation lists afresh.
+    protection.CheckResource(resource={'type': rtype, 'id': 'r1'}).execute(
+        f.CTX, 'op-other', plan_id=f.PLAN)
+    listings.release('op-other')
+    assert getattr(drv, listing).call_count == 2
 
 
 def test_check_resource_failure_names_the_resource(env):
@@ -202,31 +239,123 @@ RECIPE = {
 }
 
 
+def _volume_listing(cloud, server='s1'):
+    """The source lists vb (boot, 2 GiB) and vd (5 GiB), attached to
+    ``server``."""
+    cloud.vol('source').list_volumes.return_value = [
+        {'id': vid, 'size': 2 if vid == 'vb' else 5, 'volume_type': 'rep-a',
+         'bootable': vid == 'vb',
+         'attachments': [{'server_id': server, 'device': dev,
+                          'attachment_id': 'att-' + vid}]}
+        for vid, dev in (('vb', '/dev/vda'), ('vd', '/dev/vdb'))]
+
+
 @pytest.mark.parametrize('cls', [protection.CaptureRecipe,
                                  protection.RefreshRecipe])
 def test_capture_recipe_reads_the_source_and_saves_it(env, cls):
+    before = {'server': {'name': 'old'}}
+    db, cloud = env([f.row(SRV, 's1')], recipes=[f.recipe_row('s1', before)])
+    _volume_listing(cloud)
+    cloud.nova('source').capture_recipes.return_value = {'s1': {
+        'server': {'name': 'web'}, 'boot_volume': {'id': 'vb'},
+        'data_volumes': [{'id': 'vd'}]}}
+    task = cls(resource={'type': SRV, 'id': 's1'})
+    assert task.name == '%s-s1' % cls.step
+    out = _execute(task)
+    assert out == {'server_id': 's1', 'volume_ids': ['vb', 'vd']}
+    cloud.nova('source').capture_recipes.assert_called_once_with(
+        ['s1'], cloud.net('source'),
+        {'s1': [{'id': 'vb', 'device': '/dev/vda', 'attachment_id': 'att-vb'},
+                {'id': 'vd', 'device': '/dev/vdb',
+                 'attachment_id': 'att-vd'}]},
+        {'s1': before})
+    cloud.nova('source').capture_recipe.assert_not_called()
+    cloud.vol('source').get_volume.assert_not_called()
+    saved = db.recipe_save.call_args.args
+    assert saved[1:3] == (f.PLAN, 's1')
+    assert saved[3]['boot_volume'] == {'id': 'vb', 'size': 2,
+                                       'volume_type': 'rep-a',
+                                       'bootable': True,
+                                       'attachment_id': 'att-vb'}
+    assert saved[3]['data_volumes'][0]['size'] == 5
+    assert [c for c in cloud.calls() if c[1] == 'target'] == []
+
+
+def test_recipes_of_one_operation_come_from_one_batch(env):
+    db, cloud = env([f.row(SRV, 's1'), f.row(SRV, 's2'), f.row(VOL, 'v9')])
+    _volume_listing(cloud)
+    cloud.nova('source').capture_recipes.return_value = {
+        sid: {'server': {'name': sid}, 'boot_volume': None,
+              'data_volumes': []} for sid in ('s1', 's2')}
+    for sid in ('s1', 's2'):
+        _execute(protection.RefreshRecipe(resource={'type': SRV,
+                                                    'id': sid}))
+    nova = cloud.nova('source')
+    nova.capture_recipes.assert_called_once()
+    assert nova.capture_recipes.call_args.args[0] == ['s1', 's2']
+    cloud.vol('source').list_volumes.assert_called_once_with()
+    assert [c.args[2] for c in db.recipe_save.call_args_list] == ['s1', 's2']
+    # Asked again in the same run (a retried step): read on its own, its
+    # owner checked.
+    nova.get_server.return_value = {'id': 's1', 'name': 's1',
+                                    'project_id': 'p'}
+    nova.capture_recipe.return_value = {'server': {'name': 'again'},
+                                        'boot_volume': None,
+                                        'data_volumes': []}
+    _execute(protection.RefreshRecipe(resource={'type': SRV, 'id': 's1'}))
+    nova.capture_recipe.assert_called_once_with('s1', cloud.net('source'))
+    assert nova.capture_recipes.call_count == 1
+
+
+def test_a_server_the_batch_lacks_is_read_on_its_own(env):
+    db, cloud = env([f.row(SRV, 's1'), f.row(SRV, 'gone')])
+    cloud.nova('source').capture_recipes.return_value = {}
+    cloud.nova('source').get_server.side_effect = \
+        drv_base.ResourceNotFound(type=SRV, id='gone', project='p',
+                                  site='site-a')
+    with pytest.raises(drv_base.ResourceNotFound):
+        _execute(protection.CaptureRecipe(resource={'type': SRV,
+                                                    'id': 'gone'}))
+    db.recipe_save.assert_not_called()
+    cloud.nova('source').capture_recipe.assert_not_called()
+
+
+def test_capture_recipe_without_an_operation_reads_the_server(env):
     db, cloud = env([f.row(SRV, 's1')])
     cloud.nova('source').get_server.return_value = {
         'id': 's1', 'name': 'web', 'project_id': 'p'}
     cloud.nova('source').capture_recipe.return_value = {
         'server': {'name': 'web'}, 'boot_volume': {'id': 'vb'},
-        'data_volumes': [{'id': 'vd'}]}
-    cloud.vol('source').get_volume.side_effect = lambda vid: {
-        'id': vid, 'size': 2 if vid == 'vb' else 5,
-        'volume_type': 'rep-a', 'bootable': vid == 'vb'}
-    task = cls(resource={'type': SRV, 'id': 's1'})
-    assert task.name == '%s-s1' % cls.step
-    out = _execute(task)
-    assert out == {'server_id': 's1', 'volume_ids': ['vb', 'vd']}
-    cloud.nova('source').capture_recipe.assert_called_once_with(
-        's1', cloud.net('source'))
-    saved = db.recipe_save.call_args.args
-    assert saved[1:3] == (f.PLAN, 's1')
-    assert saved[3]['boot_volume'] == {'id': 'vb', 'size': 2,
-                                       'volume_type': 'rep-a',
-                                       'bootable': True}
-    assert saved[3]['data_volumes'][0]['size'] == 5
-    assert [c for c in cloud.calls() if c[1] == 'target'] == []
+        'data_volumes': []}
+    cloud.vol('source').get_volume.return_value = {
+        'id': 'vb', 'size': 2, 'volume_type': 'rep-a', 'bootable': True,
+        'project_id': 'p',
+        'attachments': [{'server_id': 's1', 'device': '/dev/vda',
+                         'attachment_id': 'att-vb'}]}
+    recipe = protect.capture_recipe(f.CTX, f.PLAN, 's1')
+    assert recipe['boot_volume']['attachment_id'] == 'att-vb'
+    cloud.nova('source').capture_recipes.assert_not_called()
+    assert listings.held() == []
+
+
+def test_protect_volume_uses_the_listing_retyped(env):
+    db, cloud = env([f.row(SRV, 's1'), f.row(SRV, 's2')], mappings=MAPPINGS)
+    cloud.vol('source').list_volumes.return_value = [
+        {'id': 'vb', 'size': 1, 'volume_type': 'plain-a'}]
+    cloud.vol('source').retype.return_value = {
+        'id': 'vb', 'size': 1, 'volume_type': 'rep-b'}
+    _volume_types(cloud, {'plain-a': False, 'rep-b': True})
+    first = _execute(protection.ProtectServerVolumes(
+        resource={'type': SRV, 'id': 's1'}), recipe={'volume_ids': ['vb']})
+    assert first['volumes']['vb']['retyped_to'] == 'rep-b'
+    # A second server attached to the same volume sees it retyped.
+    second = _execute(protection.ProtectServerVolumes(
+        resource={'type': SRV, 'id': 's2'}), recipe={'volume_ids': ['vb']})
+    assert second['volumes']['vb']['volume_type'] == 'rep-b'
+    cloud.vol('source').retype.assert_called_once_with('vb', 'rep-b')
+    cloud.vol('source').get_volume.assert_not_called()
+    cloud.vol('source').get_volume_type.assert_not_called()
+    cloud.vol('source').list_volume_types.assert_called_once_with()
 
 
 def test_protect_server_volumes_protects_each_volume_once(env):

@@ -153,7 +153,8 @@ def cloud_db(conf):
     cloud.vol('source').get_volume.return_value = {
         'id': 'vol', 'size': 1, 'volume_type': 'rep-a', 'bootable': False}
     cloud.vol('source').list_volumes.return_value = [
-        {'id': 'vol', 'replication_status': 'enabled'}]
+        {'id': 'vol', 'size': 1, 'volume_type': 'rep-a', 'bootable': False,
+         'replication_status': 'enabled', 'attachments': []}]
     cloud.repl('target').status.return_value = {'vol': {
         'present': True, 'last_sync_at': None, 'health': 'ok'}}
     cloud.repl('target').promote.return_value = {
@@ -227,8 +228,11 @@ def test_protect_includes_and_runs_the_plugin_steps(plugins, cloud_db):
     assert {'replication_state': drv_base.STATE_IN_SYNC, 'lag_seconds': 0.0,
             'replica': {'kind': 'share-mirror'}} in _row_updates(
                 db, SHARE, 'sh1')
-    # Nothing of the share was asked of the volume drivers.
-    cloud.vol('source').get_volume.assert_called_with('vol')
+    # Nothing of the share was asked of the volume drivers: the volume
+    # was checked in the project's list.
+    assert all(c.args == ('vol',) for c in
+               cloud.vol('source').get_volume.call_args_list)
+    cloud.vol('source').list_volumes.assert_called()
 
 
 @pytest.mark.parametrize('action,test', [('failover', False),

@@ -50,9 +50,15 @@ def test_rbd_volume_bytes_mirrored_a_to_b(cloud, ceph):
         # B's copy is the non-primary replica: it refuses writes.
         r = rbd_io(b, 'write', image, 0, 'ff', check=False)
         assert r.returncode != 0 and 'ReadOnly' in r.stderr, r.stderr
-        st = rbd_json(b, 'mirror', 'image', 'status',
-                      '%s/%s' % (b['pool'], image))
-        assert st['state'] in ('up+replaying', 'up+syncing'), st
+        # rbd-mirror writes an image's status asynchronously (a new
+        # image can read "down+unknown, status not found" for a while
+        # after its bytes arrived).
+        def replaying():
+            st = rbd_json(b, 'mirror', 'image', 'status',
+                          '%s/%s' % (b['pool'], image))
+            return st['state'] in ('up+replaying', 'up+syncing') and st
+        wait_until('mirror status at B replaying', replaying, timeout=90,
+                   interval=2)
         print('image at B %.1f s after create; write at A readable at B '
               'after %.1f s' % (t_write - t0, lag))
     finally:

@@ -35,6 +35,21 @@ def _resource_lag(now: float, row, found: Mapping[str, Any] | None,
     return max(0.0, now - float(protected_at or now))
 
 
+def _dated(found: Mapping[str, Any] | None,
+           previous: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The replica's status, dated by the last measurement when the
+    storage cannot date it now (RBD journal mode: entries behind at
+    rbd-mirror's last status refresh, e.g. during a burst of writes or
+    with the source site gone): replication only moves forward, so the
+    replica holds at least that. Not for a replica being re-made
+    (syncing, error, split brain)."""
+    if not found or found.get('last_sync_at') or not previous or \
+            not previous.get('last_sync_at') or found.get('health') not in (
+                repl_base.HEALTH_OK, repl_base.HEALTH_STOPPED):
+        return found
+    return dict(found, last_sync_at=previous['last_sync_at'])
+
+
 def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
     """Measure every resource's lag with list calls; update the rows.
 
@@ -99,7 +114,9 @@ def measure(context, plan_id: str, sweep: bool = False) -> dict[str, Any]:
                 vdata = (data.get('volumes') or {}).get(vid, data) \
                     if row.resource_type == plans.SERVER else data
                 src = source_vols.get(vid) or {}
-                found = replicas.get(vid)
+                found = _dated(replicas.get(vid), (
+                    vols if row.resource_type == plans.SERVER
+                    else {vid: replica}).get(vid))
                 vlag = _resource_lag(now, row, found,
                                      vdata.get('protected_at'))
                 lags.append(vlag)

@@ -167,7 +167,17 @@ def test_protect_bytes_replicated(cloud, drs, workload, plan, ceph):
 
     op = drs.run(plan['id'], 'sync', timeout=120)
     assert op['status'] == 'succeeded', (op, drs.tail())
-    shown = drs.plan(plan['id'])
+
+    # rbd-mirror writes a new image's status some time after its bytes
+    # arrive ("down+unknown, status not found" until then): the sweep
+    # (every 5 s) shows every replica healthy once it has.
+    def healthy():
+        shown = drs.plan(plan['id'])
+        reps = _replicas(shown)
+        return shown if reps and all(
+            r['health'] == 'ok' for r in reps.values()) else None
+    shown = wait_until('every replica healthy', healthy, timeout=120,
+                       interval=3)
     assert shown['status'] == 'protected', shown
     replicas = _replicas(shown)
     assert set(replicas) == set(workload.volumes)

@@ -37,6 +37,21 @@ def _resource_lag(now: float, row, found: Mapping[str, Any] | None,
     return max(0.0, now - float(protected_at or now))
 
 
+def _dated(found: Mapping[str, Any] | None,
+           previous: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The replica's status, dated by the last measurement when the
+    storage cannot date it now (RBD journal mode: entries behind at
+    rbd-mirror's last status refresh, e.g. during a burst of writes or
+    with the source site gone): replication only moves forward, so the
+    replica holds at least that. Not for a replica being re-made
+    (syncing, error, split brain)."""
+    if not found or found.get('last_sync_at') or not previous or \
+            not previous.get('last_sync_at') or found.get('health') not in (
+                repl_base.HEALTH_OK, repl_base.HEALTH_STOPPED):
+        return found
+    return dict(found, last_sync_at=previous['last_sync_at'])
+
+
 # Codes of a sync's findings (a preflight's have their own).
 FOREIGN = 'foreign_resource'
 REPLICATION_REMOVED = 'replication_removed'
@@ -145,7 +160,10 @@ def volume_figures(m: Measurement, row, data_of
     for vid in plans.row_volume_ids(row):
         vdata = data_of(data, vid)
         src = m.source_vols.get(vid) or {}
-        found = m.replicas.get(vid)
+        # The last measurement of this volume: in the resource's own
+        # record for a volume, in its per-volume records for a server.
+        found = _dated(m.replicas.get(vid), vols.get(vid) or (
+            replica if vid == row.resource_id else None))
         vlag = _resource_lag(m.now, row, found, vdata.get('protected_at'))
         lags.append(vlag)
         status = src.get('replication_status')

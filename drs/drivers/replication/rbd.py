@@ -231,8 +231,11 @@ class RbdMirrorBackend(base.ReplicationBackend):
                 health = base.HEALTH_STOPPED
         if health == base.HEALTH_ERROR and 'split-brain' in description:
             health = base.HEALTH_SPLIT_BRAIN
-        if up == 'down' and health == base.HEALTH_OK:
-            health = base.HEALTH_STOPPED         # daemon down: stale
+        # This site's rbd-mirror is down: the status is its last word,
+        # the replica holds at least what it said then.
+        stale = up == 'down' and health == base.HEALTH_OK
+        if stale:
+            health = base.HEALTH_STOPPED
         out['health'], out['primary'] = health, primary
         out['detail'] = '%s: %s' % (state, description.split(',')[0])
         if primary:
@@ -246,10 +249,11 @@ class RbdMirrorBackend(base.ReplicationBackend):
                         if t is not None]
         if 'local_snapshot_timestamp' in desc:          # snapshot mode
             out['last_sync_at'] = float(desc['local_snapshot_timestamp'])
-        elif health == base.HEALTH_OK and \
+        elif (health == base.HEALTH_OK or stale) and \
                 desc.get('entries_behind_primary', 0) == 0 and local_update:
-            # Journal mode, caught up as of the status' last refresh, and
-            # no later than the primary side was last seen alive.
+            # Journal mode, caught up as of the status' last refresh (the
+            # last one before the daemon stopped, if it did), and no
+            # later than the primary side was last seen alive.
             out['last_sync_at'] = min([local_update] + peer_updates)
         elif desc.get('entries_behind_primary'):
             out['detail'] += _('; %s journal entries behind') % \

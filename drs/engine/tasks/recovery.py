@@ -118,6 +118,24 @@ def _own_volume_type(row) -> str | None:
 
 # ------------------------------------------------------------------ cut-off
 
+def _measured_syncs(plan) -> dict[str, float]:
+    """Volume id -> the replica's ``last_sync_at`` the last measurement
+    (sync, sweep) recorded on the plan's resources."""
+    out: dict[str, float] = {}
+    for row in plan.resources:
+        replica = row.replica or {}
+        if row.resource_type == plans.SERVER:
+            per_volume = replica.get('volumes') or {}
+        elif row.resource_type == plans.VOLUME:
+            per_volume = {row.resource_id: replica}
+        else:
+            continue
+        for vid, rep in per_volume.items():
+            if (rep or {}).get('last_sync_at'):
+                out[vid] = float(rep['last_sync_at'])
+    return out
+
+
 class RecordCutoff(base.OperationTask):
     """The recovery point: age of the newest replicated data, per replica,
     read at the target only; recipes checked before anything is made."""
@@ -135,10 +153,16 @@ class RecordCutoff(base.OperationTask):
         volumes = _plan_volumes(context, plan)
         volume_ids = [v['id'] for v in volumes]
         found = site.replication.status(volumes) if volumes else {}
+        measured = _measured_syncs(plan)
         ages: dict[str, float | None] = {}
         for vid in volume_ids:
-            last = (found.get(vid) or {}).get('last_sync_at')
-            ages[vid] = round(now - last, 3) if last else None
+            # The storage cannot always date a replica now (RBD's journal
+            # status with entries behind, refreshed ~30 s); it holds at
+            # least what the last measurement found, replication only
+            # moving forward.
+            last = (found.get(vid) or {}).get('last_sync_at') or \
+                measured.get(vid)
+            ages[vid] = round(now - float(last), 3) if last else None
         for row in plan.resources:
             ages.update(resources.steps_for(row.resource_type).cutoff_ages(
                 now, row))

@@ -146,3 +146,13 @@ def cloud():
                 up.stdout[-4000:], up.stderr[-4000:]))
     with open(cloud_json) as f:
         return Cloud(json.load(f))
+
+
+@pytest.fixture(scope='module')
+def ceph(cloud):
+    """cloud.json's ``ceph`` (the ceph profile's clusters, RGW zones);
+    skips unless the cloud runs the profile."""
+    if 'ceph' not in cloud.data:
+        pytest.skip('the test cloud does not run the ceph profile '
+                    '(testcloud up --profile ceph)')
+    return cloud.data['ceph']

@@ -49,10 +49,11 @@ def gone(fn):
     return check
 
 
-def start_drs(cloud, directory, extra_conf=''):
+def start_drs(cloud, directory, extra_conf='', storage='file_pool'):
     """drs-all-in-one with the recovery options for the test cloud (and
-    ``extra_conf``, more sections of drs.conf)."""
-    service = drs_service.Drs(cloud, directory)
+    ``extra_conf``, more sections of drs.conf; ``storage``: see
+    ``drs_service.replication_config``)."""
+    service = drs_service.Drs(cloud, directory, storage=storage)
     with open(service.conf, 'a') as f:
         f.write('\n[recovery]\nserver_active_timeout = 180\n'
                 'resource_timeout = 120\ncatch_up_timeout = 120\n')
@@ -70,9 +71,11 @@ def start_drs(cloud, directory, extra_conf=''):
 
 
 @contextlib.contextmanager
-def running_drs(cloud, tmp_path_factory, name, extra_conf=''):
+def running_drs(cloud, tmp_path_factory, name, extra_conf='',
+                storage='file_pool'):
     """A module's drs-all-in-one, stopped (and its sites deleted) after."""
-    service = start_drs(cloud, tmp_path_factory.mktemp(name), extra_conf)
+    service = start_drs(cloud, tmp_path_factory.mktemp(name), extra_conf,
+                        storage)
     try:
         yield service
     finally:
@@ -92,11 +95,12 @@ def created_workload(cloud, restart_site_a=False, **kwargs):
         workload.delete()
 
 
-def drs_fixture(name):
+def drs_fixture(name, storage='file_pool'):
     """A module-scoped ``drs`` fixture: ``drs = rh.drs_fixture('x')``."""
     @pytest.fixture(scope='module')
     def drs(cloud, tmp_path_factory):
-        with running_drs(cloud, tmp_path_factory, name) as service:
+        with running_drs(cloud, tmp_path_factory, name,
+                         storage=storage) as service:
             yield service
     return drs
 
@@ -148,10 +152,24 @@ def stop_drs(service):
 
 
 class Workload:
-    """Servers on replicated volumes and a container, at site A."""
+    """Servers on replicated volumes and a container, at site A.
 
-    def __init__(self, cloud, servers=2, objects=3, prefix='it-rec'):
+    ``volume_type``: of every volume; ``io``: the guest I/O into them
+    (the file profile's ``cloud.vio`` by default, an
+    ``ceph_helpers.RbdIO`` on RBD); ``boot_image``: boot volumes made
+    from the site's image (the file driver) or, where the backend cannot
+    (Cinder's RBD driver needs qemu-img for it), empty and marked
+    bootable; ``container``: with a container of ``objects`` objects.
+    """
+
+    def __init__(self, cloud, servers=2, objects=3, prefix='it-rec',
+                 volume_type='replicated', io=None, boot_image=True,
+                 container=True):
         self.cloud = cloud
+        self.volume_type = volume_type
+        self.io = io or cloud.vio
+        self.boot_image = boot_image
+        self.with_container = container
         self.prefix = prefix
         self.n = servers
         self.n_objects = objects
@@ -183,16 +201,20 @@ class Workload:
         self.keypair, self.public_key = kp.name, kp.public_key
         pending = []
         for _ in range(self.n):
+            image = {'imageRef': cloud.site('a')['image']['id']} \
+                if self.boot_image else {}
             boot = cinder.volumes.create(
-                1, name=unique('it-boot'), volume_type='replicated',
-                imageRef=cloud.site('a')['image']['id'])
+                1, name=unique('it-boot'), volume_type=self.volume_type,
+                **image)
             data = cinder.volumes.create(1, name=unique('it-data'),
-                                         volume_type='replicated')
+                                         volume_type=self.volume_type)
             self.volumes += [boot.id, data.id]
             pending.append((boot.id, data.id))
         for boot_id, data_id in pending:
             wait_volume(cinder, boot_id, 'available')
             wait_volume(cinder, data_id, 'available')
+            if not self.boot_image:
+                cinder.volumes.set_bootable(boot_id, True)
             server = nova.servers.create(
                 unique('%s-server' % self.prefix), image=None,
                 flavor=cloud.site('a')['nova']['flavors']['m1.tiny'],
@@ -215,9 +237,10 @@ class Workload:
             wait_until('server ACTIVE', lambda sid=sid: active(sid), 180, 1)
             nova.volumes.create_server_volume(sid, self.data[sid])
             wait_volume(cinder, self.data[sid], 'in-use')
-        swift.put_container(self.container)
-        for i in range(self.n_objects):
-            self.put_object('obj-%d' % i, os.urandom(2048))
+        if self.with_container:
+            swift.put_container(self.container)
+            for i in range(self.n_objects):
+                self.put_object('obj-%d' % i, os.urandom(2048))
         return self
 
     def put_object(self, name, data):
@@ -258,7 +281,8 @@ class Workload:
             if self.keypair:
                 with contextlib.suppress(nova_exc.NotFound):
                     cloud.nova(USER, site).keypairs.delete(self.keypair)
-            delete_container(cloud.swift(USER, site), self.container)
+            if self.with_container:
+                delete_container(cloud.swift(USER, site), self.container)
             net = cloud.sdk(USER, site).network
             for sg in list(net.security_groups(name=self.security_group)):
                 net.delete_security_group(sg, ignore_missing=True)
@@ -279,8 +303,9 @@ def create_plan(drs, workload, tiers=None, rpo=120):
     tiers = tiers or {}
     resources = [{'type': 'OS::Nova::Server', 'id': sid,
                   'tier': tiers.get(sid, 1)} for sid in workload.servers]
-    resources.append({'type': 'OS::Swift::Container',
-                      'id': workload.container})
+    if workload.with_container:
+        resources.append({'type': 'OS::Swift::Container',
+                          'id': workload.container})
     net_a = cloud.site('a')['networks']['tenant1']
     net_b = cloud.site('b')['networks']['tenant1']
     body = {'plan': {
@@ -291,7 +316,8 @@ def create_plan(drs, workload, tiers=None, rpo=120):
                      'subnets': {net_a['subnet_id']: net_b['subnet_id']},
                      'flavors': {'m1.tiny': 'm1.tiny'},
                      'availability_zones': {'nova': 'nova'},
-                     'volume_types': {'replicated': 'replicated'}}}}
+                     'volume_types': {workload.volume_type:
+                                      workload.volume_type}}}}
     return drs.post('/v1/plans', body, expect=201).json()['plan']
 
 
@@ -305,20 +331,22 @@ def assert_data_at_b(cloud, workload, written, imported):
     there (``imported``: source volume id -> volume at B), the objects
     in B's container."""
     for vid, (offset, data) in written.items():
-        assert cloud.vio.read('b', imported[vid], len(data),
-                              offset=offset) == data, vid
+        assert workload.io.read('b', imported[vid], len(data),
+                                offset=offset) == data, vid
     swift_b = cloud.swift(USER, 'b')
     for name, data in workload.objects.items():
         assert swift_b.get_object(workload.container, name)[1] == data
 
 
-def wait_replica(cloud, site, vid, data, offset=0, timeout=90):
+def wait_replica(cloud, site, vid, data, offset=0, timeout=90, io=None):
     """Wait until the replica at ``site`` of volume ``vid`` holds
     ``data`` at ``offset`` (it may not exist until the first copy)."""
+    io = io or cloud.vio
+
     def there():
         try:
-            return cloud.vio.read(site, None, len(data), offset=offset,
-                                  replica_of=vid) == data
+            return io.read(site, None, len(data), offset=offset,
+                           replica_of=vid) == data
         except FileNotFoundError:
             return False
     wait_until('bytes of %s at %s' % (vid, site.upper()), there,
@@ -328,7 +356,9 @@ def wait_replica(cloud, site, vid, data, offset=0, timeout=90):
 def wait_replicated(cloud, workload, written, timeout=90):
     """Bytes written at A are in the replicas at B; objects at B."""
     for vid, (offset, data) in written.items():
-        wait_replica(cloud, 'b', vid, data, offset, timeout)
+        wait_replica(cloud, 'b', vid, data, offset, timeout, workload.io)
+    if not workload.with_container:
+        return
     swift_b = cloud.swift(USER, 'b')
 
     def synced():
@@ -347,7 +377,7 @@ def write_volumes(cloud, workload, tag, offset=4 * MiB):
         for vid in (workload.boot[sid], workload.data[sid]):
             data = ('%s %s ' % (tag, vid)).encode() + os.urandom(8).hex(
             ).encode()
-            cloud.vio.write('a', vid, data, offset=offset)
+            workload.io.write('a', vid, data, offset=offset)
             written[vid] = (offset, data)
     return written
 

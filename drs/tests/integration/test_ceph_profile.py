@@ -9,45 +9,13 @@
 Skipped unless the cloud runs the profile (``testcloud up --profile ceph``).
 """
 import os
-import subprocess
 import time
 import uuid
 
-import pytest
 from keystoneauth1 import exceptions as ks_exc
 
-from drs.tests.integration.conftest import TOOLS, unique, wait_until
-
-RBD_IO = os.path.join(TOOLS, 'rbd_io.py')
-
-
-@pytest.fixture(scope='module')
-def ceph(cloud):
-    if 'ceph' not in cloud.data:
-        pytest.skip('the test cloud does not run the ceph profile '
-                    '(testcloud up --profile ceph)')
-    return cloud.data['ceph']
-
-
-def rbd_io(site_info, *args, check=True):
-    r = subprocess.run(['/usr/bin/python3', RBD_IO, '--conf',
-                        site_info['ceph_conf'], '--id',
-                        site_info['client_id'], '--pool', site_info['pool']]
-                       + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=60)
-    if check and r.returncode:
-        raise AssertionError('rbd_io %s: %s' % (args, r.stderr))
-    return r
-
-
-def rbd_json(site_info, *args):
-    import json
-    r = subprocess.run(['rbd', '--conf', site_info['ceph_conf'], '--id',
-                        site_info['client_id'], '--format', 'json'] +
-                       list(args), capture_output=True, text=True,
-                       timeout=60, check=True)
-    return json.loads(r.stdout or 'null')
-
+from drs.tests.integration.ceph_helpers import rbd_io, rbd_json
+from drs.tests.integration.conftest import unique, wait_until
 
 def test_rbd_volume_bytes_mirrored_a_to_b(cloud, ceph):
     a, b = ceph['sites']['a'], ceph['sites']['b']
@@ -82,9 +50,15 @@ def test_rbd_volume_bytes_mirrored_a_to_b(cloud, ceph):
         # B's copy is the non-primary replica: it refuses writes.
         r = rbd_io(b, 'write', image, 0, 'ff', check=False)
         assert r.returncode != 0 and 'ReadOnly' in r.stderr, r.stderr
-        st = rbd_json(b, 'mirror', 'image', 'status',
-                      '%s/%s' % (b['pool'], image))
-        assert st['state'] in ('up+replaying', 'up+syncing'), st
+        # rbd-mirror writes an image's status asynchronously (a new
+        # image can read "down+unknown, status not found" for a while
+        # after its bytes arrived).
+        def replaying():
+            st = rbd_json(b, 'mirror', 'image', 'status',
+                          '%s/%s' % (b['pool'], image))
+            return st['state'] in ('up+replaying', 'up+syncing') and st
+        wait_until('mirror status at B replaying', replaying, timeout=90,
+                   interval=2)
         print('image at B %.1f s after create; write at A readable at B '
               'after %.1f s' % (t_write - t0, lag))
     finally:

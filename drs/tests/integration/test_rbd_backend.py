@@ -10,10 +10,6 @@ and resolved towards B (B's newer bytes at A, A's divergent write gone).
 Skipped unless the cloud runs the profile.  It freezes site A's Ceph
 cluster for a few seconds (its Cinder RBD backend and RGW stall meanwhile).
 """
-import json
-import os
-import signal
-import subprocess
 import time
 import uuid
 
@@ -24,19 +20,12 @@ from drs.conf import replication as rconf
 from drs.drivers.replication import base
 from drs.drivers.replication import rbd as rbd_backend
 from drs.tests.integration.conftest import unique, wait_until
-from drs.tests.integration.test_ceph_profile import rbd_io
+from drs.tests.integration import ceph_helpers as ch
+from drs.tests.integration.ceph_helpers import rbd_io
 
 SITES = {'a': {'name': 'site-a', 'region_name': 'RegionOne'},
          'b': {'name': 'site-b', 'region_name': 'RegionTwo'}}
 FROZEN_MAX_S = 60
-
-
-@pytest.fixture(scope='module')
-def ceph(cloud):
-    if 'ceph' not in cloud.data:
-        pytest.skip('the test cloud does not run the ceph profile '
-                    '(testcloud up --profile ceph)')
-    return cloud.data['ceph']
 
 
 def _conf(ceph):
@@ -62,33 +51,6 @@ def _backend(conf, here, there):
                                         conf=conf)
 
 
-def _read(info, image, length, offset=0):
-    try:
-        r = rbd_io(info, 'read', image, offset, length, check=False)
-    except subprocess.TimeoutExpired:
-        return None
-    return bytes.fromhex(r.stdout.strip()) if r.returncode == 0 else None
-
-
-def _mirror_info(info, image):
-    try:
-        r = subprocess.run(['rbd', '--conf', info['ceph_conf'], 'info',
-                            '%s/%s' % (info['pool'], image), '--format',
-                            'json'], capture_output=True, text=True,
-                           timeout=30)
-    except subprocess.TimeoutExpired:
-        return None
-    return json.loads(r.stdout)['mirroring'] if r.returncode == 0 else None
-
-
-def _pids(cloud, names):
-    pids = []
-    for name in names:
-        with open(os.path.join(cloud.state_dir, 'run', name + '.json')) as f:
-            pids.append(json.load(f)['pid'])
-    return pids
-
-
 def test_rbd_backend_cycle(cloud, ceph):
     conf = _conf(ceph)
     a, b = ceph['sites']['a'], ceph['sites']['b']
@@ -110,7 +72,7 @@ def test_rbd_backend_cycle(cloud, ceph):
         t_write = time.time()
 
         # -- status at B: the replica, its reference, a real last_sync_at
-        wait_until('bytes at B', lambda: _read(b, image, len(p1)) == p1,
+        wait_until('bytes at B', lambda: ch.read(b, image, len(p1)) == p1,
                    timeout=120, interval=1)
 
         def synced():
@@ -137,15 +99,15 @@ def test_rbd_backend_cycle(cloud, ceph):
         copy_name = c['reference']['source-name']
         assert c['present'] and c['host'] == b['cinder_host']
         assert c['last_sync_at'] and c['last_sync_at'] >= t_write - 1
-        assert _read(b, copy_name, len(p1)) == p1
+        assert ch.read(b, copy_name, len(p1)) == p1
         assert at_b.copy(v, copy_id)['reference'] == c['reference']  # again
         rbd_io(b, 'write', copy_name, 0, b'copy'.hex())     # writable
-        assert _read(b, image, len(p1)) == p1               # source intact
+        assert ch.read(b, image, len(p1)) == p1               # source intact
         assert at_b.status([v])[vol.id]['health'] == base.HEALTH_OK
-        assert _mirror_info(b, image)['primary'] is False
+        assert ch.mirror_info(b, image)['primary'] is False
         assert at_b.delete_copy(v, copy_id) is True
         assert at_b.delete_copy(v, copy_id) is False
-        assert _mirror_info(b, copy_name) is None
+        assert ch.mirror_info(b, copy_name) is None
 
         # -- planned promote at B, then back to A
         t = time.monotonic()
@@ -153,27 +115,25 @@ def test_rbd_backend_cycle(cloud, ceph):
         times['planned_promote'] = time.monotonic() - t
         assert s['primary'] and s['safe_to_manage'], s
         assert at_b.promote(v)['primary']                   # idempotent
-        assert _mirror_info(a, image)['primary'] is False
-        assert _read(b, image, len(p1)) == p1
+        assert ch.mirror_info(a, image)['primary'] is False
+        assert ch.read(b, image, len(p1)) == p1
         p2 = b'P2' + uuid.uuid4().bytes * 4
         rbd_io(b, 'write', image, 0, p2.hex())
-        wait_until('B\'s write at A', lambda: _read(a, image, len(p2)) == p2,
+        wait_until('B\'s write at A', lambda: ch.read(a, image, len(p2)) == p2,
                    timeout=120, interval=1)
         t = time.monotonic()
         assert at_a.promote(v)['primary']
         times['planned_failback'] = time.monotonic() - t
         p3 = b'P3' + uuid.uuid4().bytes * 4
         rbd_io(a, 'write', image, 0, p3.hex())
-        wait_until('A\'s write at B', lambda: _read(b, image, len(p3)) == p3,
+        wait_until('A\'s write at B', lambda: ch.read(b, image, len(p3)) == p3,
                    timeout=120, interval=1)
 
         # -- forced promote at B with A's cluster frozen (bounded)
-        pids = _pids(cloud, ['ceph-mon-a', 'ceph-osd-a', 'ceph-mgr-a',
-                             'rbd-mirror-a'])
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
-        frozen_at = time.monotonic()
-        try:
+        # (a real site returns by restarting its daemons; a thawed one
+        # has its OSD re-peer, see ch.frozen)
+        with ch.frozen(cloud, 'a', a, daemons=(
+                'ceph-mon', 'ceph-osd', 'ceph-mgr', 'rbd-mirror')) as since:
             with pytest.raises(base.ReplicationError):
                 at_b.promote(v)     # planned: the peer does not answer
             t = time.monotonic()
@@ -182,20 +142,10 @@ def test_rbd_backend_cycle(cloud, ceph):
             assert s['primary']
             p4 = b'P4' + uuid.uuid4().bytes * 4
             rbd_io(b, 'write', image, 0, p4.hex())
-            assert time.monotonic() - frozen_at < FROZEN_MAX_S
-        finally:
-            for pid in pids:
-                os.kill(pid, signal.SIGCONT)
-        # A single-OSD cluster thawed after SIGSTOP keeps some PGs
-        # "active+clean+laggy" (their read leases lapsed while frozen) and
-        # delays their ops until the OSD re-peers: the site "coming back"
-        # includes that (a real site returns by restarting its daemons).
-        subprocess.run(['ceph', '--conf', a['ceph_conf'], '--connect-timeout',
-                        '30', 'osd', 'down', '0'], capture_output=True,
-                       timeout=60, check=False)
+            assert time.monotonic() - since < FROZEN_MAX_S
         # A comes back still claiming primary; it takes a divergent write.
-        wait_until('A answers', lambda: _mirror_info(a, image), timeout=180)
-        assert _mirror_info(a, image)['primary'] is True
+        wait_until('A answers', lambda: ch.mirror_info(a, image), timeout=180)
+        assert ch.mirror_info(a, image)['primary'] is True
         rbd_io(a, 'write', image, 0, b'DIVERGENT-AT-A'.hex())
 
         # -- reverse at A: split brain resolved towards B
@@ -207,37 +157,20 @@ def test_rbd_backend_cycle(cloud, ceph):
         def resynced():
             st = at_a.status([v])[vol.id]
             return st['health'] == base.HEALTH_OK and \
-                _read(a, image, len(p4)) == p4
+                ch.read(a, image, len(p4)) == p4
         wait_until('A resynced from B', resynced, timeout=240, interval=3)
         times['resync'] = time.monotonic() - t
-        assert _mirror_info(a, image)['primary'] is False
+        assert ch.mirror_info(a, image)['primary'] is False
         print('RBD backend times (s): %s' % ', '.join(
             '%s %.1f' % kv for kv in times.items()))
     finally:
         # Give the volume back to A so Cinder A can delete it.
         try:
-            info = _mirror_info(a, image)
+            info = ch.mirror_info(a, image)
             if info and not info['primary']:
-                at_a.promote(v, force=_mirror_info(b, image) is None)
+                at_a.promote(v, force=ch.mirror_info(b, image) is None)
         except Exception as e:   # noqa: BLE001 - cleanup goes on
             print('cleanup promote at A: %s' % e)
         cinder.volumes.delete(vol.id)
-        _remove_leftover(b, image)
+        ch.remove_leftover(b, image)
 
-
-def _remove_leftover(info, image, wait=60):
-    """rbd-mirror deletes a replica whose primary was deleted; after this
-    test's failovers it sometimes leaves it in ``up+error`` (error
-    bootstrapping replay) instead: remove it so the pool stays clean."""
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if _mirror_info(info, image) is None:
-            return
-        time.sleep(3)
-    rbd = ['rbd', '--conf', info['ceph_conf']]
-    spec = '%s/%s' % (info['pool'], image)
-    print('leftover replica %s at B removed by the test' % spec)
-    subprocess.run(rbd + ['mirror', 'image', 'disable', '--force', spec],
-                   capture_output=True, timeout=60, check=False)
-    subprocess.run(rbd + ['rm', '--no-progress', spec], capture_output=True,
-                   timeout=120, check=False)

@@ -69,6 +69,12 @@ APT_PACKAGES = [
     ('/usr/bin/rbd', 'ceph-common'),
     (os.path.join(DEBIAN_DIST, BINDINGS[0]), 'python3-rados'),
     (os.path.join(DEBIAN_DIST, BINDINGS[1]), 'python3-rbd'),
+    # Cinder's manage flow (drs's failover imports replicas with it) leaves
+    # a volume's service_uuid unset and shared_targets True; Nova's attach
+    # then locks on that None in os-brick unless the compute's iscsiadm
+    # can do manual scans -- true of a compute with open-iscsi installed,
+    # as most are. Its iscsiadm is all nova-compute looks at (no daemon).
+    ('/sbin/iscsiadm', 'open-iscsi'),
 ]
 
 

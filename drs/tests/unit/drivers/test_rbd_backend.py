@@ -190,6 +190,28 @@ def test_status_one_call_for_all_volumes(conf, fake, clock):
     assert st['v-missing']['present'] is False
 
 
+def test_status_daemon_down_keeps_its_last_sync(conf, fake, clock):
+    """B's rbd-mirror stopped: its last status stands (the replica holds
+    at least that), so the lag grows from there instead of from the
+    plan's protection or vanishing."""
+    fake.on('/b.conf', 'mirror', 'pool', 'status', out=_pool(
+        _image('down+replaying', 'replaying, {"entries_behind_primary":0}',
+               last_update=NOW - 200, peer_update=NOW - 150),
+        _image('down+replaying', 'replaying, {"entries_behind_primary":3}',
+               name='volume-v-behind'),
+        _image('down+stopped', 'local image is primary',
+               name='volume-v-prim')))
+    fake.on('/b.conf', 'status', out={'watchers': []})
+    st = backend(conf, fake, clock).status(
+        [{'id': VID}, {'id': 'v-behind'}, {'id': 'v-prim'}])
+    assert st[VID]['health'] == base.HEALTH_STOPPED
+    assert st[VID]['last_sync_at'] == pytest.approx(NOW - 200)
+    assert st['v-behind']['last_sync_at'] is None
+    assert st['v-behind']['health'] == base.HEALTH_STOPPED
+    assert st['v-prim']['primary'] and st['v-prim']['health'] == \
+        base.HEALTH_STOPPED
+
+
 def test_status_stale_primary_side_caps_last_sync(conf, fake, clock):
     fake.on('/b.conf', 'mirror', 'pool', 'status', out=_pool(_image(
         'up+replaying', 'replaying, {"entries_behind_primary":0}',

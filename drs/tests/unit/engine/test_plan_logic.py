@@ -139,6 +139,50 @@ def test_measure_uses_list_calls_not_one_per_resource(db):
         assert call.kwargs['unless_state'] == 'unprotected'
 
 
+def test_measure_keeps_the_last_sync_the_storage_cannot_date_now(db):
+    """RBD's journal status with entries behind dates nothing: the
+    previous measurement stands (the replica holds at least that), except
+    for a replica being re-made."""
+    now = 10_000.0
+    rows = [
+        _row(plans.SERVER, 's1', {'volumes': {
+            'v1': {'protected_at': now - 500},
+            'v2': {'protected_at': now - 500}}},
+            {'volumes': {'v1': {'last_sync_at': now - 40},
+                         'v2': {'last_sync_at': now - 40}}}),
+        _row(plans.VOLUME, 'v3', {'protected_at': now - 500},
+             {'last_sync_at': now - 20}),
+    ]
+    src_vol = mock.Mock()
+    src_vol.list_volumes.return_value = [
+        {'id': v, 'replication_status': 'enabled'} for v in ('v1', 'v2',
+                                                             'v3')]
+    backend = mock.Mock()
+    backend.status.return_value = {
+        'v1': {'last_sync_at': None, 'health': 'ok'},
+        'v2': {'last_sync_at': None, 'health': 'syncing'},
+        'v3': {'last_sync_at': None, 'health': 'stopped'}}
+    compute = mock.Mock()
+    compute.list_servers.return_value = {'s1': {'id': 's1',
+                                                'project_id': 'p'}}
+    clients = FakeClients({('volume', 'source'): src_vol,
+                           ('compute', 'source'): compute,
+                           ('replication', 'target'): backend})
+    with mock.patch.object(plans, 'plan_clients',
+                           return_value=(_plan(rows), clients)), \
+            mock.patch.object(plans, '_now', return_value=now):
+        figures = measure.measure(mock.Mock(), 'plan-1')
+    lags = {r['id']: r['lag_seconds'] for r in figures['resources']}
+    # s1: v1 keeps its 40 s, v2 (syncing) counts from protection
+    assert lags == {'s1': 500.0, 'v3': 20.0}
+    written = {c.args[3]: c.args[4]['replica']
+               for c in db.protected_resource_update.call_args_list}
+    assert written['s1']['volumes']['v1']['last_sync_at'] == now - 40
+    assert written['s1']['volumes']['v1']['lag_seconds'] == 40.0
+    assert written['s1']['volumes']['v2']['last_sync_at'] is None
+    assert written['v3']['last_sync_at'] == now - 20
+
+
 def test_measure_marks_replication_errors(db):
     rows = [_row(plans.VOLUME, 'v1', {'protected_at': 0})]
     plan = _plan(rows)

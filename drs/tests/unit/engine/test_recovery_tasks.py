@@ -147,6 +147,25 @@ def test_record_cutoff_reads_replica_ages_at_the_target(env):
     assert _nothing_at(cloud, 'source')
 
 
+def test_record_cutoff_falls_back_to_the_last_measured_sync(env):
+    """The backend cannot date a replica now (RBD: journal entries behind
+    at its last status refresh): the last measured sync stands."""
+    rows = [f.row(SRV, 's1', replica={'volumes': {
+                'vb': {'last_sync_at': 940.0}, 'vd': {'last_sync_at': None}}}),
+            f.row(VOL, 'v1', replica={'last_sync_at': 900.0})]
+    db, cloud = env(rows)
+    cloud.repl('target').status.return_value = {
+        'vb': {'present': True, 'last_sync_at': None},
+        'vd': {'present': True, 'last_sync_at': None},
+        'v1': {'present': True, 'last_sync_at': 995.0}}
+    with mock.patch.object(recovery.time, 'time', return_value=1000.0):
+        cutoff = _execute(recovery.RecordCutoff())
+    # a fresh figure wins over the measured one; none at all stays None
+    assert cutoff['replica_age_seconds'] == {'vb': 60.0, 'vd': None,
+                                             'v1': 5.0}
+    assert cutoff['rpo_seconds'] == 60.0
+
+
 def test_record_cutoff_resumed_returns_the_recorded_one(env):
     op = f.operation(result={'cutoff': {'at': 5.0, 'rpo_seconds': 1.0}})
     db, cloud = env([f.row(VOL, 'v1')], op=op)

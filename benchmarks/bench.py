@@ -220,16 +220,20 @@ def uwsgi_drs_api(cloud, drs, directory):
                                                      'uwsgi.log'), 'w'))
     url = 'http://127.0.0.1:%d' % port
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            # The first request builds the app: seconds on a busy machine.
-            if requests.get(url + '/', timeout=20).status_code < 500:
-                proc._bench_url = url
-                return proc, url
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.5)
-    procutils.stop_group(proc)
-    raise RuntimeError('drs-api under uWSGI did not answer')
+    try:
+        while time.monotonic() < deadline:
+            try:
+                # The first request builds the app: seconds on a busy
+                # machine.
+                if requests.get(url + '/', timeout=20).status_code < 500:
+                    proc._bench_url = url
+                    return proc, url
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.5)
+        raise RuntimeError('drs-api under uWSGI did not answer')
+    except BaseException:
+        procutils.stop_group(proc)
+        raise
 
 
 def load(url, headers, duration, threads=4, max_requests=20000):

@@ -45,6 +45,14 @@ RPO = 60            # rbd-mirror refreshes its status every ~30 s
 OFFSET = 4 * rh.MiB
 
 
+
+
+@pytest.fixture(scope='module', autouse=True)
+def _ceph_profile(ceph):
+    """Skips the module before any other fixture (the RBD drs reads
+    cloud.json's ``ceph`` key) unless the cloud runs the ceph profile."""
+
+
 drs = rh.drs_fixture('drs-ceph', storage='rbd')
 
 

@@ -66,12 +66,18 @@ def test_protect_volume_refuses_another_projects_volume_unchanged(env):
     db.protected_resource_update.assert_not_called()
 
 
-def test_capture_recipe_of_another_projects_server_reads_nothing(env):
+def _foreign_server(env):
+    """A plan of server s1, which is tenant1's: the project's own
+    listing does not hold it, so it is read on its own."""
     db, cloud = env([f.row(SRV, 's1')])
-    # The project's own listing does not hold it: it is read on its own.
     cloud.nova('source').capture_recipes.return_value = {}
     cloud.nova('source').get_server.return_value = {
         'id': 's1', 'name': 'web', 'project_id': 'tenant1'}
+    return db, cloud
+
+
+def test_capture_recipe_of_another_projects_server_reads_nothing(env):
+    db, cloud = _foreign_server(env)
     with pytest.raises(drv_base.ForeignResource):
         _execute(protection.CaptureRecipe(resource={'type': SRV,
                                                     'id': 's1'}))
@@ -80,11 +86,7 @@ def test_capture_recipe_of_another_projects_server_reads_nothing(env):
 
 
 def test_sync_drops_another_projects_server_instead_of_failing(env):
-    db, cloud = env([f.row(SRV, 's1')])
-    # The project's own listing does not hold it: it is read on its own.
-    cloud.nova('source').capture_recipes.return_value = {}
-    cloud.nova('source').get_server.return_value = {
-        'id': 's1', 'name': 'web', 'project_id': 'tenant1'}
+    db, cloud = _foreign_server(env)
     out = _execute(protection.RefreshRecipe(resource={'type': SRV,
                                                       'id': 's1'}))
     assert out['server_id'] == 's1' and 's1' in out['foreign']

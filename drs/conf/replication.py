@@ -20,6 +20,7 @@ section leaves unset falls back to ``[rbd_replication]``::
 
 from oslo_config import cfg
 
+from drs.conf import site_sections
 from drs.i18n import _
 
 GROUP = 'rbd_replication'
@@ -94,29 +95,14 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
 
 def register_site(conf: cfg.ConfigOpts, key: str) -> str:
     """Register ``[rbd_replication:<key>]``; return the group name."""
-    name = SITE_GROUP_PREFIX + key
-    if name not in conf:
-        conf.register_group(cfg.OptGroup(name))
-        conf.register_opts(site_opts, group=name)
-    return name
+    return site_sections.register_site(conf, GROUP, site_opts, key)
 
 
 def site_options(conf: cfg.ConfigOpts, site: dict) -> dict:
     """The options of ``site`` (a dict with ``name``/``region_name``): its
     section's values, the [rbd_replication] ones where it sets none."""
-    sections = [k for k in (site.get('name'), site.get('region_name')) if k]
-    groups = [register_site(conf, k) for k in sections]
-    out: dict = {}
-    for opt in site_opts:
-        value = None
-        for g in groups:
-            value = conf[g][opt.dest]
-            if value is not None:
-                break
-        out[opt.dest] = value if value is not None else conf[GROUP][opt.dest]
-    for common in common_opts:
-        out.setdefault(common.dest, conf[GROUP][common.dest])
-    return out
+    return site_sections.site_options(conf, GROUP, site_opts, common_opts,
+                                      site)
 
 
 def list_opts() -> dict:

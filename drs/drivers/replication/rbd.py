@@ -43,6 +43,7 @@ from oslo_log import log as logging
 
 from drs.conf import replication as rconf
 from drs.drivers import base as drivers_base
+from drs.drivers import ceph_cli
 from drs.drivers.replication import base
 from drs.i18n import _
 
@@ -114,38 +115,12 @@ class Rbd:
 
     def __call__(self, *args: str, fmt_json: bool = True,
                  timeout: float | None = None) -> Any:
-        argv = [self.opts['rbd_command'], '--conf', self.opts['ceph_conf'],
-                '--id', self.opts['client_id']]
-        if self.opts.get('keyring'):
-            argv += ['--keyring', self.opts['keyring']]
-        argv += list(args)
-        if fmt_json:
-            argv += ['--format', 'json']
-        timeout = timeout or self.opts['command_timeout']
-        try:
-            r = self._run(argv, capture_output=True, text=True,
-                          timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise Unreachable(detail=_(
-                'rbd %(args)s at site %(site)s: no answer within %(t)ss '
-                '(cluster unreachable?)') % {
-                    'args': ' '.join(args), 'site': self.site_name,
-                    't': timeout})
-        except OSError as e:
-            raise RbdCommandError(detail=_(
-                'cannot run rbd at site %(site)s: %(e)s') % {
-                    'site': self.site_name, 'e': e})
-        if r.returncode:
-            err = (r.stderr or r.stdout or '').strip().splitlines()
-            raise RbdCommandError(
-                detail=_('rbd %(args)s at site %(site)s failed (rc '
-                         '%(rc)s): %(err)s') % {
-                    'args': ' '.join(args), 'site': self.site_name,
-                    'rc': r.returncode, 'err': err[-1] if err else ''},
-                returncode=r.returncode, stderr=r.stderr or '')
-        if not fmt_json:
-            return r.stdout
-        return json.loads(r.stdout) if r.stdout.strip() else None
+        return ceph_cli.run(
+            ceph_cli.cluster_argv(self.opts['rbd_command'], self.opts), args,
+            site=self.site_name,
+            timeout=timeout or self.opts['command_timeout'],
+            error=RbdCommandError, unreachable=Unreachable,
+            runner=self._run, fmt_json=fmt_json)
 
     def info(self, image: str) -> dict | None:
         """``rbd info`` of an image, None if it does not exist."""

@@ -11,6 +11,7 @@ from drs.conf import drivers
 from drs.conf import engine
 from drs.conf import recovery
 from drs.conf import replication
+from drs.conf import rgw
 
 CONF = cfg.CONF
 
@@ -20,3 +21,4 @@ drivers.register_opts(CONF)
 engine.register_opts(CONF)
 recovery.register_opts(CONF)
 replication.register_opts(CONF)
+rgw.register_opts(CONF)

@@ -67,21 +67,6 @@ drivers_opts = [
     cfg.StrOpt(
         'swift_sync_key_prefix', default='drs-',
         help=_('Prefix of the container-sync keys drs generates.')),
-    cfg.URIOpt(
-        'rgw_admin_endpoint',
-        help=_('URL of the Ceph RGW admin API at the target zone (for the '
-               'rgw object-storage driver), e.g. http://rgw:8080/admin. '
-               'When unset, radosgw-admin is run instead.')),
-    cfg.StrOpt(
-        'rgw_admin_access_key', secret=True,
-        help=_('S3 access key of the RGW admin user.')),
-    cfg.StrOpt(
-        'rgw_admin_secret_key', secret=True,
-        help=_('S3 secret key of the RGW admin user.')),
-    cfg.StrOpt(
-        'rgw_radosgw_admin', default='radosgw-admin',
-        help=_('The radosgw-admin command, used when no admin endpoint is '
-               'set.')),
 ]
 
 service_auth_group = cfg.OptGroup(

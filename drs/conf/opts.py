@@ -13,7 +13,8 @@ from oslo_middleware import cors
 from oslo_policy import opts as policy_opts
 
 # Modules of drs.conf with options, in the order of the sample file.
-_MODULES = ('default', 'api', 'engine', 'drivers', 'recovery', 'replication')
+_MODULES = ('default', 'api', 'engine', 'drivers', 'recovery', 'replication',
+            'rgw')
 
 _DEFAULT_SQL_CONNECTION = 'sqlite:///drs.sqlite'
 

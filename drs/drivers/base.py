@@ -296,6 +296,24 @@ class ObjectStorageDriver(SiteDriver, metaclass=abc.ABCMeta):
         from list calls at both sites; with ``problem`` (a message) where
         the container is not replicated at all any more."""
 
+    def replica_behind(self, name: str, target: 'ObjectStorageDriver'
+                       ) -> str | None:
+        """What ``target``'s replica of ``name`` still lacks (a message)
+        or None once it holds everything the container holds here: a
+        planned migration waits for None. By default the object count
+        and bytes of both containers (a HEAD at each site: their own
+        databases, not the account listings, which lag)."""
+        src = self.get_container(name)
+        try:
+            dst: dict[str, Any] = target.get_container(name)
+        except ResourceNotFound:
+            dst = {'count': None, 'bytes': None}
+        if (src['count'], src['bytes']) == (dst['count'], dst['bytes']):
+            return None
+        return '%s: %s/%s objects/bytes at the source, %s/%s at the ' \
+            'target' % (name, src['count'], src['bytes'], dst['count'],
+                        dst['bytes'])
+
 
 class ComputeDriver(SiteDriver, metaclass=abc.ABCMeta):
     """Compute: servers and what re-creating them needs."""

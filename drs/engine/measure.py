@@ -129,9 +129,11 @@ class Measurement:
 
 def container_figures(m: Measurement, row, cstatus: Mapping[str, dict]
                       ) -> tuple[float, str, dict]:
-    """Lag, state and replica record of a synced container, from both
-    sites' account listings (``cstatus``): an out-of-sync container's lag
-    counts from the last time it was seen in sync."""
+    """Lag, state and replica record of a synced container, from the
+    driver's ``replication_status`` (``cstatus``): an out-of-sync
+    container's lag counts from what its replica is as of
+    (``synced_until``) where the driver knows it, else from the last time
+    it was seen in sync."""
     data = dict(row.protect_data or {})
     replica = dict(row.replica or {})
     st = cstatus.get(row.resource_id) or {}
@@ -139,6 +141,12 @@ def container_figures(m: Measurement, row, cstatus: Mapping[str, dict]
         replica['last_in_sync_at'] = m.now
         lag = 0.0
     else:
+        # A driver that can tell what the replica is as of (RGW: the
+        # oldest write the target zone has not synced) says so.
+        until = st.get('synced_until')
+        if until is not None:
+            replica['last_in_sync_at'] = max(
+                float(until), float(replica.get('last_in_sync_at') or 0))
         since = replica.get('last_in_sync_at') or \
             data.get('protected_at')
         lag = max(0.0, m.now - float(since or m.now))

@@ -47,10 +47,22 @@ class SwiftObjectStorageDriver(base.ObjectStorageDriver):
                           or 'public'}
             override = self.endpoint_override('object-store')
             if override:
-                os_options['object_storage_url'] = override
+                os_options['object_storage_url'] = self._substituted(
+                    override)
             self._conn = swift_client.Connection(
                 session=self.session, os_options=os_options, retries=2)
         return self._conn
+
+    def _substituted(self, url: str) -> str:
+        """An endpoint override naming the account as Keystone catalog
+        templates do (``.../AUTH_%(project_id)s``, also ``tenant_id``):
+        the session's project put in."""
+        if '%(' not in url:
+            return url
+        project = self.session.get_project_id() or ''
+        for key in ('project_id', 'tenant_id'):
+            url = url.replace('%%(%s)s' % key, project)
+        return url
 
     # ------------------------------------------------------------ reading
 

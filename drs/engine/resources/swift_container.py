@@ -93,18 +93,12 @@ class SwiftContainerSteps(resources.ResourceSteps):
     def behind(self, source: drv_clients.SiteDrivers,
                target: drv_clients.SiteDrivers, row: Any, seen: dict
                ) -> bool:
-        # HEAD of each container (its own database), not the account
-        # listings, which Swift updates asynchronously.
         name = row.resource_id
-        src = source.object_storage.get_container(name)
-        try:
-            dst = target.object_storage.get_container(name)
-        except drv_base.ResourceNotFound:
-            dst = {'count': None, 'bytes': None}
-        seen[name] = '%s: %s/%s objects/bytes at the source, ' \
-            '%s/%s at the target' % (name, src['count'], src['bytes'],
-                                     dst['count'], dst['bytes'])
-        return (src['count'], src['bytes']) != (dst['count'], dst['bytes'])
+        lacking = source.object_storage.replica_behind(
+            name, target.object_storage)
+        if lacking:
+            seen[name] = lacking
+        return lacking is not None
 
     def caught_up(self, context: Any, plan_id: str, row: Any,
                   now: float) -> None:

@@ -6,7 +6,6 @@ import hashlib
 from unittest import mock
 
 import pytest
-import requests_mock
 from swiftclient import exceptions as swift_exc
 
 from drs.drivers import base
@@ -329,75 +328,6 @@ def test_replication_status_compares_listings():
     dconn.get_account.return_value = ({}, [{'name': 'a', 'count': 2,
                                             'bytes': 20}])
     assert src.replication_status(['a'], dst)['a']['in_sync'] is True
-
-
-# --------------------------------------------------------------------- rgw
-
-def test_sign_v2_known_value():
-    # AWS documentation example of signature v2.
-    sig = rgw_driver.sign_v2('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-                             'GET', '/admin/bucket',
-                             'Tue, 27 Mar 2007 19:36:42 +0000')
-    assert len(base64.b64decode(sig)) == 20
-
-
-def test_parse_sync_status():
-    assert rgw_driver.parse_sync_status(None)['in_sync'] is False
-    caught_up = {'sources': [{'source_zone': 'z1', 'status': {
-        'behind_shards': []}}]}
-    assert rgw_driver.parse_sync_status(caught_up)['in_sync'] is True
-    behind = {'sources': [{'source_zone': 'z1', 'status': {
-        'behind_shards': [1, 5]}}]}
-    out = rgw_driver.parse_sync_status(behind)
-    assert out == {'in_sync': False, 'behind_shards': 2,
-                   'detail': '2 shard(s) behind'}
-    disabled = {'sources': [{'source_zone': 'z1', 'status': 'disabled'}]}
-    assert rgw_driver.parse_sync_status(disabled)['behind_shards'] is None
-
-
-def test_rgw_admin_api_signed_request():
-    admin = rgw_driver.RgwAdmin('http://rgw:8080/admin', 'AK', 'SK')
-    with requests_mock.Mocker() as m:
-        m.get('http://rgw:8080/admin/bucket', json={
-            'usage': {'rgw.main': {'num_objects': 3, 'size_actual': 4096}},
-            'mtime': '2026-01-01'})
-        stats = admin.bucket_stats('docs')
-        assert m.last_request.headers['Authorization'].startswith('AWS AK:')
-        assert m.last_request.qs['bucket'] == ['docs']
-    assert stats == {'count': 3, 'bytes': 4096,
-                     'last_modified': '2026-01-01'}
-
-
-def test_rgw_radosgw_admin_command():
-    admin = rgw_driver.RgwAdmin(None, None, None, 'radosgw-admin')
-    done = mock.Mock(stdout='{"sources": []}')
-    with mock.patch.object(rgw_driver.subprocess, 'run',
-                           return_value=done) as run:
-        assert admin.bucket_sync_status('docs')['in_sync'] is False
-    argv = run.call_args.args[0]
-    assert argv == ['radosgw-admin', 'bucket', 'sync', 'status',
-                    '--bucket', 'docs', '--format=json']
-
-
-def test_rgw_protect_refuses_a_bucket_not_synced():
-    src = rgw_driver.RgwObjectStorageDriver(SITE, mock.Mock())
-    dst = rgw_driver.RgwObjectStorageDriver(dict(SITE, name='b'),
-                                            mock.Mock())
-    src._conn = mock.Mock()
-    src._conn.head_container.return_value = {}
-    with mock.patch.object(rgw_driver.RgwAdmin, 'bucket_sync_status',
-                           return_value={'in_sync': False,
-                                         'behind_shards': None,
-                                         'detail': 'sync disabled'}):
-        with pytest.raises(base.DriverError):
-            src.protect_container('docs', dst)
-    with mock.patch.object(rgw_driver.RgwAdmin, 'bucket_sync_status',
-                           return_value={'in_sync': True,
-                                         'behind_shards': 0,
-                                         'detail': 'caught up'}):
-        out = src.protect_container('docs', dst)
-    assert out['replica']['mechanism'] == 'rgw-multisite'
-    assert out['protect_data'] == {'changed': False}
 
 
 # -------------------------------------------------------------------- nova

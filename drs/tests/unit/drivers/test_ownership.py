@@ -13,7 +13,6 @@ from swiftclient import exceptions as swift_exc
 from drs.drivers import base
 from drs.drivers.cinder import driver as cinder_driver
 from drs.drivers.nova import driver as nova_driver
-from drs.drivers.rgw import driver as rgw_driver
 from drs.drivers.swift import driver as swift_driver
 
 SITE = {'name': 'site-a', 'region_name': 'RegionOne', 'interface': 'public',
@@ -204,29 +203,3 @@ def test_replication_settings_check_the_segments_containers_too():
     assert 'docs_segments' in found
     gone = drv.replication_settings('docs', {'containers': {'nope': {}}})
     assert 'gone' in gone
-
-
-# ----------------------------------------------------------------- rgw
-
-@pytest.mark.parametrize('status,problem', [
-    ({'in_sync': False, 'behind_shards': 2, 'detail': '2 behind'}, False),
-    ({'in_sync': False, 'behind_shards': None,
-      'detail': 'sync disabled from zone a'}, True),
-])
-def test_rgw_bucket_not_synced_at_all_is_a_problem(status, problem):
-    src = rgw_driver.RgwObjectStorageDriver(SITE, mock.Mock())
-    dst = rgw_driver.RgwObjectStorageDriver(dict(SITE, name='site-b'),
-                                            mock.Mock())
-    src._conn = mock.Mock()
-    src._conn.get_account.return_value = ({}, [])
-    with mock.patch.object(rgw_driver.RgwAdmin, 'bucket_sync_status',
-                           return_value=status), \
-            mock.patch.object(rgw_driver.RgwAdmin, 'bucket_stats',
-                              return_value=None):
-        out = src.replication_status(['docs'], dst)['docs']
-    if problem:
-        assert 'not replicated to site site-b' in out['problem']
-    else:
-        assert out['problem'] is None
-    # Nothing set up by protect to be undone underneath.
-    assert src.replication_settings('docs', {}) is None

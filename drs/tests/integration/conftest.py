@@ -111,6 +111,17 @@ class Cloud:
             os_options={'region_name': self.region(site),
                         'service_type': 'object-store'})
 
+    def rgw(self, user_key, site):
+        """A Swift connection to the ``ceph`` profile's RGW zone of
+        ``site`` (not in the catalog: the Swift there stays), in the
+        user's project account."""
+        url = '%s/AUTH_%s' % (
+            self.data['ceph']['sites'][site]['rgw']['swift_url'],
+            self.user(user_key)['project_id'])
+        return swift_client.Connection(
+            session=self.session(user_key),
+            os_options={'object_storage_url': url})
+
     def sdk(self, user_key, site):
         return openstack.connection.Connection(
             session=self.session(user_key), region_name=self.region(site))

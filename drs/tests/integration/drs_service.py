@@ -45,6 +45,7 @@ sync_interval = {sync_interval}
 
 [drivers]
 wait_timeout = 120
+object_storage = {object_storage}
 
 {replication}
 
@@ -77,6 +78,14 @@ default_backend = drs_file_pool:FilePoolBackend
 pool_dirs = {pools}
 """
 
+RGW_SITE = """
+[rgw:{region}]
+ceph_conf = {ceph_conf}
+keyring = {keyring}
+client_id = {client_id}
+zone = {zone}
+"""
+
 RBD_SITE = """
 [rbd_replication:{region}]
 ceph_conf = {ceph_conf}
@@ -87,19 +96,25 @@ cinder_host = {cinder_host}
 """
 
 
+STORAGES = ('file_pool', 'rbd', 'ceph')
+
+
 def replication_config(cloud, storage='file_pool'):
-    """The ``[replication]`` part of drs.conf for the cloud's storage.
+    """The storage part of drs.conf for the cloud's storage.
 
     ``file_pool``: the test cloud's file-pool backend (the default
     profile); ``rbd``: drs's RBD mirroring backend on the ceph profile's
     two clusters, one ``[rbd_replication:<region>]`` section per site
-    from cloud.json's ``ceph`` key.
+    from cloud.json's ``ceph`` key; ``ceph``: that, and the ``rgw``
+    object-storage driver on the profile's two RGW zones (one
+    ``[rgw:<region>]`` section per site; the sites then need
+    :func:`site_overrides`).
     """
     if storage == 'file_pool':
         return FILE_POOL_REPLICATION.format(pools=','.join(
             '%s:%s' % (cloud.region(s), cloud.site(s)['cinder']['pool_dir'])
             for s in ('a', 'b')))
-    if storage != 'rbd':
+    if storage not in STORAGES:
         raise ValueError('unknown storage %r' % storage)
     ceph = cloud.data['ceph']['sites']
     regions = [cloud.region(s) for s in ('a', 'b')]
@@ -109,7 +124,23 @@ def replication_config(cloud, storage='file_pool'):
         out += RBD_SITE.format(region=region, **{
             k: ceph[key][k] for k in ('ceph_conf', 'keyring', 'client_id',
                                       'pool', 'cinder_host')})
+        if storage == 'ceph':
+            out += RGW_SITE.format(
+                region=region, zone=ceph[key]['rgw']['zone'], **{
+                    k: ceph[key][k] for k in ('ceph_conf', 'keyring',
+                                              'client_id')})
     return out
+
+
+def site_overrides(cloud, storage, site):
+    """The ``endpoint_overrides`` of drs's site ``site`` for ``storage``:
+    on ``ceph``, the site's RGW zone as its object store (the catalog's
+    ``object-store`` is the base cloud's Swift), the tenant's account
+    named as a catalog template does."""
+    if storage != 'ceph':
+        return {}
+    return {'object-store': cloud.data['ceph']['sites'][site]['rgw'][
+        'swift_url'] + '/AUTH_%(project_id)s'}
 
 
 class Drs:
@@ -130,7 +161,8 @@ class Drs:
                 dir=self.dir, sync_interval=sync_interval,
                 auth_url=cloud.data['keystone']['url'], user=user['name'],
                 password=user['password'], project=user['project'],
-                replication=replication_config(cloud, storage)))
+                replication=replication_config(cloud, storage),
+                object_storage='rgw' if storage == 'ceph' else 'swift'))
         self.proc = None
 
     def start(self, timeout=60):

@@ -65,7 +65,9 @@ def start_drs(cloud, directory, extra_conf='', storage='file_pool'):
             'name': unique('it-site-%s' % key),
             'region_name': cloud.region(key),
             'auth_url': cloud.data['keystone']['url'],
-            'interface': 'public'}}, user='admin', expect=201)
+            'interface': 'public',
+            'endpoint_overrides': drs_service.site_overrides(
+                cloud, storage, key)}}, user='admin', expect=201)
         service.sites[key] = resp.json()['site']
     return service
 
@@ -159,13 +161,17 @@ class Workload:
     ``ceph_helpers.RbdIO`` on RBD); ``boot_image``: boot volumes made
     from the site's image (the file driver) or, where the backend cannot
     (Cinder's RBD driver needs qemu-img for it), empty and marked
-    bootable; ``container``: with a container of ``objects`` objects.
+    bootable; ``container``: with a container of ``objects`` objects;
+    ``object_store``: ``(user, site) -> swift connection`` of the
+    container's object store (the catalog's Swift by default,
+    ``cloud.rgw`` for the ceph profile's RGW zones).
     """
 
     def __init__(self, cloud, servers=2, objects=3, prefix='it-rec',
                  volume_type='replicated', io=None, boot_image=True,
-                 container=True):
+                 container=True, object_store=None):
         self.cloud = cloud
+        self.object_store = object_store or cloud.swift
         self.volume_type = volume_type
         self.io = io or cloud.vio
         self.boot_image = boot_image
@@ -189,7 +195,7 @@ class Workload:
         cloud = self.cloud
         nova = cloud.nova(USER, 'a')
         cinder = cloud.cinder(USER, 'a')
-        swift = cloud.swift(USER, 'a')
+        swift = self.swift('a')
         net = cloud.site('a')['networks']['tenant1']
         kp = nova.keypairs.create(unique('it-key'), public_key=public_key())
         net_a = cloud.sdk(USER, 'a').network
@@ -243,9 +249,12 @@ class Workload:
                 self.put_object('obj-%d' % i, os.urandom(2048))
         return self
 
-    def put_object(self, name, data):
-        self.cloud.swift(USER, 'a').put_object(self.container, name,
-                                               contents=data)
+    def swift(self, site, user=USER):
+        """The container's object store at ``site``."""
+        return self.object_store(user, site)
+
+    def put_object(self, name, data, site='a'):
+        self.swift(site).put_object(self.container, name, contents=data)
         self.objects[name] = data
 
     def port(self, sid):
@@ -282,7 +291,7 @@ class Workload:
                 with contextlib.suppress(nova_exc.NotFound):
                     cloud.nova(USER, site).keypairs.delete(self.keypair)
             if self.with_container:
-                delete_container(cloud.swift(USER, site), self.container)
+                delete_container(self.swift(site), self.container)
             net = cloud.sdk(USER, site).network
             for sg in list(net.security_groups(name=self.security_group)):
                 net.delete_security_group(sg, ignore_missing=True)
@@ -333,7 +342,7 @@ def assert_data_at_b(cloud, workload, written, imported):
     for vid, (offset, data) in written.items():
         assert workload.io.read('b', imported[vid], len(data),
                                 offset=offset) == data, vid
-    swift_b = cloud.swift(USER, 'b')
+    swift_b = workload.swift('b')
     for name, data in workload.objects.items():
         assert swift_b.get_object(workload.container, name)[1] == data
 
@@ -359,7 +368,7 @@ def wait_replicated(cloud, workload, written, timeout=90):
         wait_replica(cloud, 'b', vid, data, offset, timeout, workload.io)
     if not workload.with_container:
         return
-    swift_b = cloud.swift(USER, 'b')
+    swift_b = workload.swift('b')
 
     def synced():
         try:

@@ -1,12 +1,16 @@
 """drs's own flows on real Ceph (the test cloud's ``ceph`` profile).
 
 As tenant1's member, through drs's API, with drs configured for its RBD
-mirroring backend (``drs_service.Drs(..., storage='rbd')``): a plan of 2
-servers, each booted from a ``ceph-replicated`` (journaled, mirrored) RBD
-volume with a data volume of that type, goes through
+mirroring backend and its ``rgw`` object-storage driver on the two RGW
+zones (``drs_service.Drs(..., storage='ceph')``): a plan of 2 servers,
+each booted from a ``ceph-replicated`` (journaled, mirrored) RBD volume
+with a data volume of that type, and 1 bucket of zone site-a, goes
+through
 
 * protect, with bytes written into the volumes' images at A found in
-  their mirrored images at B;
+  their mirrored images at B, and the bucket's objects at zone site-b;
+* a bucket's lag while zone site-b's RGW is frozen, dated by the oldest
+  write it has not synced, and in sync again once it runs;
 * lag and ``degraded`` while B's rbd-mirror is stopped (bytes written
   at A meanwhile are not at B), ``protected`` again once it runs;
 * preflight;
@@ -15,14 +19,16 @@ volume with a data volume of that type, goes through
   A, replaying at B, before, during and after), nothing left in either
   pool (images, snapshots, trash);
 * failover with site A's Cinder and Nova stopped and its Ceph daemons
-  frozen (SIGSTOP: memstore OSDs lose their data when stopped), the
-  engine killed once mid-way: servers ACTIVE at B on the promoted images,
-  A's bytes in them;
+  (RGW included) frozen (SIGSTOP: memstore OSDs lose their data when
+  stopped), the engine killed once mid-way: servers ACTIVE at B on the
+  promoted images, A's bytes in them, the bucket read and written at
+  zone site-b;
 * reprotect once A is back: A's images still claim to be primary (split
   brain) and take a divergent write; reprotect resyncs them from B, so
-  B's writes are at A and A's divergent one is gone;
-* failback: what was written at B is in the volumes at A, and A
-  replicates to B again.
+  B's writes are at A and A's divergent one is gone; the objects written
+  at zone site-b are at site-a;
+* failback: what was written at B is in the volumes and the bucket at A,
+  and A replicates to B again.
 
 Skipped unless the cloud runs the profile. Every wait has a deadline;
 site A is thawed and restarted in ``finally`` clauses.
@@ -53,7 +59,7 @@ def _ceph_profile(ceph):
     cloud.json's ``ceph`` key) unless the cloud runs the ceph profile."""
 
 
-drs = rh.drs_fixture('drs-ceph', storage='rbd')
+drs = rh.drs_fixture('drs-ceph', storage='ceph')
 
 
 @pytest.fixture(scope='module')
@@ -61,7 +67,7 @@ def workload(cloud, ceph):
     with rh.created_workload(
             cloud, restart_site_a=True, servers=2, prefix='it-ceph',
             volume_type=ceph['volume_type'], io=ch.RbdIO(ceph),
-            boot_image=False, container=False) as made:
+            boot_image=False, object_store=cloud.rgw) as made:
         yield made
 
 
@@ -155,6 +161,31 @@ def _replicas(shown):
                 'volumes') or {}).items()}
 
 
+def _bucket(shown, workload):
+    """What the plan shows of the workload's bucket."""
+    return next(r for r in shown['resources']
+                if r['type'] == 'OS::Swift::Container'
+                and r['id'] == workload.container)['replication']
+
+
+def _objects(workload, site):
+    """``{name: bytes}`` of the bucket at ``site`` (None: unreadable)."""
+    conn = workload.swift(site)
+    try:
+        names = [o['name'] for o in conn.get_container(
+            workload.container)[1]]
+        return {n: conn.get_object(workload.container, n)[1] for n in names}
+    except Exception:       # a zone still coming back: not there yet
+        return None
+
+
+def _wait_objects(workload, site, expected, timeout=180):
+    wait_until('objects %s at %s' % (sorted(expected), site.upper()),
+               lambda: all((_objects(workload, site) or {}).get(n) == d
+                           for n, d in expected.items()), timeout=timeout,
+               interval=2)
+
+
 def _up(cloud):
     """``testcloud up``: starts what was stopped (bounded)."""
     rh.start_site_a(cloud)
@@ -195,6 +226,48 @@ def test_protect_bytes_replicated(cloud, drs, workload, plan, ceph):
         assert rep['lag_seconds'] is not None and rep['lag_seconds'] < RPO
     FIGURES['rpo_protected_s'] = shown['rpo_seconds_achieved']
     assert shown['rpo_seconds_achieved'] < RPO
+    # The bucket: objects at zone site-b, judged in sync from the zones'
+    # shard markers, both zones' stats shown.
+    _wait_objects(workload, 'b', workload.objects)
+    bucket = wait_until('bucket in sync', lambda: (
+        lambda r: r if r['state'] == 'in_sync' else None)(
+            _bucket(drs.plan(plan['id']), workload)), timeout=60, interval=2)
+    assert bucket['lag_seconds'] == 0, bucket
+    rep = bucket['replica']
+    assert rep['mechanism'] == 'rgw-multisite' and rep['zone'] == 'site-b'
+    n = len(workload.objects)
+    assert rep['source']['count'] == rep['target']['count'] == n, rep
+
+
+def test_bucket_lag_while_zone_b_frozen(cloud, drs, workload, plan, ceph):
+    # Zone site-b's RGW frozen: what is written at A stays there; the
+    # bucket's lag counts from that write (the oldest index-log entry B
+    # has not synced), not from drs's last look.
+    with ch.frozen(cloud, 'b', daemons=('radosgw',)):
+        time.sleep(2)
+        workload.put_object('while-b-frozen', os.urandom(4096))
+        put_at = time.time()
+
+        def lagging():
+            r = _bucket(drs.plan(plan['id']), workload)
+            return r if r['state'] != 'in_sync' and r['lag_seconds'] else None
+        seen = wait_until('bucket behind', lagging, timeout=60, interval=2)
+        time.sleep(12)
+        later = _bucket(drs.plan(plan['id']), workload)
+        age = time.time() - put_at
+    assert later['state'] != 'in_sync', later
+    # dated by the write (to the sweep's 5 s and the API call), growing
+    assert age - 12 <= later['lag_seconds'] <= age + 1, (later, age)
+    assert later['lag_seconds'] > seen['lag_seconds'], (seen, later)
+    assert later['replica']['target']['count'] < \
+        later['replica']['source']['count'], later
+    FIGURES['bucket_lag_when_b_frozen_s'] = later['lag_seconds']
+    t = time.monotonic()
+    _wait_objects(workload, 'b', workload.objects)
+    wait_until('bucket in sync again', lambda: _bucket(
+        drs.plan(plan['id']), workload)['state'] == 'in_sync', timeout=120,
+        interval=2)
+    FIGURES['bucket_in_sync_after_thaw_s'] = round(time.monotonic() - t, 1)
 
 
 def test_degraded_while_mirroring_stopped(cloud, drs, workload, plan, ceph):
@@ -287,6 +360,9 @@ def test_test_failover_and_cleanup(cloud, drs, workload, plan, ceph):
                timeout=120, interval=3)
     FIGURES['pools_clean_after_cleanup_s'] = round(time.monotonic() - t, 1)
     assert _roles(ceph, vids) == roles
+    # The bucket still replicates A -> B.
+    workload.put_object('after-test', os.urandom(1024))
+    _wait_objects(workload, 'b', workload.objects, timeout=120)
 
 
 def test_failover_with_site_a_down(cloud, drs, workload, plan, ceph):
@@ -339,6 +415,14 @@ def test_failover_with_site_a_down(cloud, drs, workload, plan, ceph):
         b = ceph['sites']['b']
         for new in imported.values():       # Cinder B renamed them
             assert ch.mirror_info(b, _image(new))['primary'] is True
+        # The bucket at zone site-b, zone site-a still frozen: read
+        # (assert_data_at_b above) and written.
+        at_b = {'written-at-b': os.urandom(8192)}
+        for name, data in at_b.items():
+            workload.swift('b').put_object(workload.container, name,
+                                           contents=data)
+        assert _objects(workload, 'b') == dict(workload.objects, **at_b)
+        FIGURES['objects_at_b'] = at_b
         FIGURES['imported'] = imported
         FIGURES['recovered'] = {sid: s.id for sid, s in servers.items()}
     finally:
@@ -376,6 +460,14 @@ def test_reprotect_split_brain_towards_b(cloud, drs, workload, plan, ceph):
         wait_until('old image %s at A gone' % old, lambda old=old: (
             ch.mirror_info(a, _image(old)) is None), timeout=120, interval=3)
     FIGURES['written_at_b'] = at_b
+    # The objects written at zone site-b reach site-a, and the plan
+    # judges the bucket in sync B -> A.
+    t = time.monotonic()
+    _wait_objects(workload, 'a', FIGURES['objects_at_b'])
+    FIGURES['bucket_b_to_a_s'] = round(time.monotonic() - t, 1)
+    wait_until('bucket in sync B -> A', lambda: _bucket(
+        drs.plan(plan['id']), workload)['state'] == 'in_sync', timeout=120,
+        interval=2)
 
 
 def test_failback_brings_b_changes_home(cloud, drs, workload, plan, ceph):
@@ -404,10 +496,15 @@ def test_failback_brings_b_changes_home(cloud, drs, workload, plan, ceph):
         for new, (offset, data) in written.items():
             assert workload.io.read('a', home[new], len(data),
                                     offset=offset) == data, new
+    # The bucket at A holds what was written at B.
+    objects = dict(workload.objects, **FIGURES['objects_at_b'])
+    assert _objects(workload, 'a') == objects
     # A replicates to B again.
     again = _write(workload.io, 'a', home.values(), 'home-again')
+    workload.put_object('home-again', os.urandom(1024))
     for vid, (offset, data) in again.items():
         rh.wait_replica(cloud, 'b', vid, data, offset, 120, workload.io)
+    _wait_objects(workload, 'b', dict(objects, **workload.objects))
 
 
 @pytest.fixture(scope='module', autouse=True)

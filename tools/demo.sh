@@ -24,20 +24,42 @@
 # running with the dashboard on it (tools/dashboard.sh; 'tools/dashboard.sh
 # stop' and a kill of the printed drs pid end them).
 #
+#   The storage is the seed's: Ceph (the test cloud's ceph profile): the
+#   volumes on Cinder's RBD backend mirrored by rbd-mirror (drs's rbd
+#   replication backend), the container a bucket of RGW zone site-a
+#   replicated by multisite (drs's rgw driver); the disaster also freezes
+#   site A's Ceph daemons.
+#   tools/demo.sh --file    the same on the file profile: Cinder's test
+#                           file pools and Swift container sync
+#                           (DRS_DEMO_STORAGE=file|ceph does the same)
 #   tools/demo.sh --serve   only the set-up: the test cloud, then drs on
 #                           127.0.0.1:${DRS_PORT:-9779} with a generated
 #                           configuration (.drs-demo/drs.conf) and the two
 #                           sites registered, in the foreground until
 #                           Ctrl-C, for the openstack dr CLI (README's
-#                           walk-through).
+#                           walk-through; the file profile unless
+#                           --ceph: the walk-through makes its container
+#                           with the catalog's object store, Swift).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 SERVE=0
-case "${1:-}" in
-    --serve) SERVE=1 ;;
-    "") ;;
-    *) echo "usage: $0 [--serve]" >&2; exit 2 ;;
+STORAGE=${DRS_DEMO_STORAGE:-}
+for arg in "$@"; do
+    case "$arg" in
+        --serve) SERVE=1 ;;
+        --ceph) STORAGE=ceph ;;
+        --file) STORAGE=file ;;
+        *) echo "usage: $0 [--ceph|--file] [--serve]" >&2; exit 2 ;;
+    esac
+done
+if [ -z "$STORAGE" ]; then
+    STORAGE=ceph
+    [ $SERVE = 1 ] && STORAGE=file
+fi
+case "$STORAGE" in
+    file|ceph) ;;
+    *) echo "DRS_DEMO_STORAGE: file or ceph, not $STORAGE" >&2; exit 2 ;;
 esac
 
 T0=$(date +%s)
@@ -46,14 +68,14 @@ ensure_venv
 
 TESTCLOUD=$DRS_TOP/tools/testcloud/testcloud
 TESTCLOUD_DRIVERS=$DRS_TOP/tools/testcloud/drivers
-say "bringing up the two-site test cloud (first run: installs OpenStack, some minutes)"
+say "bringing up the two-site test cloud, profile $STORAGE (first run: installs OpenStack, some minutes)"
 # Its progress as it goes: on a terminal each phase's live line (and the
 # table of what runs where); elsewhere a line per phase as it ends, the
 # 33-line table left out (testcloud status prints it).
 if [ -t 1 ]; then
-    "$TESTCLOUD" up
+    "$TESTCLOUD" up --profile "$STORAGE"
 else
-    PYTHONUNBUFFERED=1 "$TESTCLOUD" up | awk '
+    PYTHONUNBUFFERED=1 "$TESTCLOUD" up --profile "$STORAGE" | awk '
         /^SERVICE +SITE/ { table = 1; next }
         /^up took|^cloud.json|^clouds.yaml/ { table = 0 }
         !table { print; fflush() }'
@@ -84,7 +106,7 @@ if [ $SERVE = 1 ]; then
 else
     DRS_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 fi
-"$DRS_VENV/bin/python" "$DRS_TOP/tools/testcloud_drs_conf.py" "$CLOUD_JSON" "$DEMO" "$DRS_PORT" > "$DEMO/drs.conf"
+"$DRS_VENV/bin/python" "$DRS_TOP/tools/testcloud_drs_conf.py" "$CLOUD_JSON" "$DEMO" "$DRS_PORT" 5 "$STORAGE" > "$DEMO/drs.conf"
 
 DRS=http://127.0.0.1:$DRS_PORT
 say "starting drs-all-in-one on $DRS (SQLite, in-process engine; log .drs-demo/drs.log)"
@@ -104,9 +126,13 @@ if [ $SERVE = 1 ]; then
         "$PY" -c 'import functools, json, sys; print(functools.reduce(lambda d, k: d[k], sys.argv[2:], json.load(open(sys.argv[1]))))' "$CLOUD_JSON" "$@"
     }
     for site in a b; do
+        # on ceph, the site's RGW zone is its object store
+        overrides=()
+        [ "$STORAGE" = ceph ] && overrides=(--endpoint-override
+            "object-store=$(cloud ceph sites $site rgw swift_url)/AUTH_%(project_id)s")
         "${OSC[@]}" dr site show "site-$site" >/dev/null 2>&1 \
             || "${OSC[@]}" dr site create "site-$site" \
-                --region "$(cloud sites $site region)" \
+                --region "$(cloud sites $site region)" "${overrides[@]}" \
                 --auth-url "$(cloud keystone url)" -f value -c id >/dev/null
     done
     say "drs-all-in-one serves $DRS (.drs-demo/drs.conf, log .drs-demo/drs.log), sites site-a and site-b registered; Ctrl-C stops it"
@@ -123,7 +149,7 @@ MSG
 fi
 
 rc=0
-"$PY" "$DRS_TOP/tools/demo_recover.py" "$CLOUD_JSON" "$DRS" "$TESTCLOUD" || rc=$?
+"$PY" "$DRS_TOP/tools/demo_recover.py" "$CLOUD_JSON" "$DRS" "$TESTCLOUD" "$STORAGE" || rc=$?
 if [ $rc = 0 ]; then
     say "demo finished in $(( $(date +%s) - T0 )) s: failover done and checked"
 else

@@ -7,12 +7,19 @@ with site A's Cinder, Swift and Nova stopped, the operation report and
 what was checked at site B. Site A's services are restarted and the
 workload removed at the end, whatever happened.
 
-    python tools/demo_recover.py CLOUD_JSON DRS_URL TESTCLOUD
+    python tools/demo_recover.py CLOUD_JSON DRS_URL TESTCLOUD [STORAGE]
+
+STORAGE ``file`` (default): the test cloud's Cinder file pools and Swift
+container sync; ``ceph`` (the ``ceph`` profile): volumes of the Cinder RBD
+backend mirrored by rbd-mirror, the container a bucket of RGW zone site-a
+replicated by multisite, and the disaster also freezes site A's Ceph
+daemons (cluster, rbd-mirror, RGW).
 """
 
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,6 +37,8 @@ sys.path.insert(0, os.path.join(HERE, 'testcloud'))
 import volume_io  # noqa: E402
 
 USER = 'tenant1-member'
+#: What freezing site A's Ceph means (SIGSTOP keeps a memstore OSD's data).
+CEPH_DAEMONS = ('ceph-mon', 'ceph-osd', 'ceph-mgr', 'rbd-mirror', 'radosgw')
 MiB = 1024 * 1024
 T0 = time.monotonic()
 
@@ -43,13 +52,22 @@ def info(text):
 
 
 class Demo:
-    def __init__(self, cloud_json, drs_url, testcloud):
+    def __init__(self, cloud_json, drs_url, testcloud, storage='file'):
         with open(cloud_json) as f:
             self.cloud = json.load(f)
         self.drs = drs_url.rstrip('/')
         self.testcloud = testcloud
         self.sessions = {}
-        self.vio = volume_io.VolumeIO(self.cloud['state_dir'])
+        self.ceph = self.cloud['ceph'] if storage == 'ceph' else None
+        if storage == 'ceph' and 'ceph' not in self.cloud:
+            raise SystemExit('the test cloud does not run the ceph profile')
+        if self.ceph:
+            self.vio = volume_io.RbdVolumeIO(self.ceph['sites'])
+            self.volume_type = self.ceph['volume_type']
+        else:
+            self.vio = volume_io.VolumeIO(self.cloud['state_dir'])
+            self.volume_type = 'replicated'
+        self.frozen = []
         self.made = {'servers': [], 'volumes': [], 'boot': {}, 'data': {},
                      'names': {}}
         self.container = 'demo-invoices'
@@ -81,6 +99,12 @@ class Demo:
                                     region_name=self.region(site))
 
     def swift(self, site):
+        if self.ceph:     # the site's RGW zone, not the catalog's Swift
+            return swift_client.Connection(
+                session=self.session(USER), os_options={
+                    'object_storage_url': '%s/AUTH_%s' % (
+                        self.ceph['sites'][site]['rgw']['swift_url'],
+                        self.cloud['users'][USER]['project_id'])})
         return swift_client.Connection(
             session=self.session(USER), os_options={
                 'region_name': self.region(site),
@@ -176,14 +200,22 @@ class Demo:
                 'POST', '/v1/sites', 'admin', body={'site': {
                     'name': name, 'region_name': self.region(key),
                     'auth_url': self.cloud['keystone']['url'],
-                    'interface': 'public'}}, expect=201)['site']
+                    'interface': 'public',
+                    # on ceph: the site's RGW zone as its object store
+                    'endpoint_overrides': {'object-store': '%s/AUTH_%%(proj'
+                                           'ect_id)s' % self.ceph['sites'][
+                                               key]['rgw']['swift_url']}
+                    if self.ceph else {}}}, expect=201)['site']
             info('%s = %s (%s)' % (name, self.sites[key]['id'],
                                    self.region(key)))
 
     def create_workload(self):
         say('tenant1-member creates a workload at site A: 2 servers booted '
             'from replicated volumes, each with a data volume, and a '
-            'container with objects')
+            'container with objects (%s)' % (
+                'Cinder RBD volumes of type %s, a bucket of RGW zone site-a'
+                % self.volume_type if self.ceph else
+                'the file pools, Swift'))
         nova, cinder = self.nova('a'), self.cinder('a')
         site = self.cloud['sites']['a']
         self.keypair = 'demo-key'
@@ -197,16 +229,21 @@ class Demo:
         nova.keypairs.create(self.keypair, public_key=pub)
         pairs = []
         for name in ('db', 'web'):
+            # Cinder's RBD driver needs qemu-img for a volume from an
+            # image: on ceph the boot volume is blank, marked bootable.
+            image = {} if self.ceph else {'imageRef': site['image']['id']}
             boot = cinder.volumes.create(1, name='demo-%s-boot' % name,
-                                         volume_type='replicated',
-                                         imageRef=site['image']['id'])
+                                         volume_type=self.volume_type,
+                                         **image)
             data = cinder.volumes.create(1, name='demo-%s-data' % name,
-                                         volume_type='replicated')
+                                         volume_type=self.volume_type)
             self.made['volumes'] += [boot.id, data.id]
             pairs.append((name, boot.id, data.id))
         for name, boot, data in pairs:
             self.wait_volume(cinder, boot, 'available')
             self.wait_volume(cinder, data, 'available')
+            if self.ceph:
+                cinder.volumes.set_bootable(boot, True)
             server = nova.servers.create(
                 'demo-%s' % name, image=None,
                 flavor=site['nova']['flavors']['m1.tiny'],
@@ -289,13 +326,14 @@ class Demo:
                 'subnets': {a_net['subnet_id']: b_net['subnet_id']},
                 'flavors': {'m1.tiny': 'm1.tiny'},
                 'availability_zones': {'nova': 'nova'},
-                'volume_types': {'replicated': 'replicated'}}}},
+                'volume_types': {self.volume_type: self.volume_type}}}},
             expect=201)['plan']
         info('plan %s' % self.plan['id'])
         self.run('protect')
         self.write_bytes('before-test')
-        say('guest writes at A are replicated to B (Cinder replication '
-            'every 5 s, Swift container sync)')
+        say('guest writes at A are replicated to B (%s)' % (
+            'RBD journal mirroring, RGW multisite' if self.ceph else
+            'Cinder replication every 5 s, Swift container sync'))
         self.wait_replicated()
         plan = self.api('GET', '/v1/plans/%s' % self.plan['id'])['plan']
         info('plan %s, status %s' % (plan['name'], plan['status']))
@@ -371,6 +409,8 @@ class Demo:
                         'nova-*-a'], check=True, capture_output=True,
                        timeout=120)
         self.stopped = True
+        if self.ceph:
+            self.freeze_ceph_a()
         info('stopped in %.1fs' % (time.monotonic() - t))
         try:
             self.cinder('a').volumes.list()
@@ -445,7 +485,32 @@ class Demo:
 
     # ------------------------------------------------------------ teardown
 
+    def freeze_ceph_a(self):
+        """Site A's Ceph daemons stopped with SIGSTOP (a memstore OSD
+        that stopped would come back empty; a frozen one keeps its data)."""
+        say('DISASTER: site A\'s Ceph cluster, rbd-mirror and RGW frozen')
+        for name in CEPH_DAEMONS:
+            with open(os.path.join(self.cloud['state_dir'], 'run',
+                                   '%s-a.json' % name)) as f:
+                pid = json.load(f)['pid']
+            os.kill(pid, signal.SIGSTOP)
+            self.frozen.append(pid)
+
+    def thaw_ceph_a(self):
+        for pid in self.frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        self.frozen = []
+        # a thawed single-OSD cluster re-peers at once when told its OSD
+        # is down (its placement groups stay laggy otherwise)
+        subprocess.run(['ceph', '--conf',
+                        self.ceph['sites']['a']['ceph_conf'],
+                        '--connect-timeout', '30', 'osd', 'down', '0'],
+                       capture_output=True, timeout=60, check=False)
+
     def restore_site_a(self):
+        if self.frozen:
+            self.thaw_ceph_a()
         if not self.stopped:
             return
         say('restoring site A (its services start again)')
@@ -498,7 +563,7 @@ class Demo:
 
 
 def main():
-    demo = Demo(*sys.argv[1:4])
+    demo = Demo(*sys.argv[1:5])
     ok = False
     try:
         demo.register_sites()

@@ -1,24 +1,74 @@
 """Print a drs configuration for drs-all-in-one against the test cloud.
 
-    testcloud_drs_conf.py CLOUD_JSON STATE_DIR PORT [SYNC_INTERVAL]
+    testcloud_drs_conf.py CLOUD_JSON STATE_DIR PORT [SYNC_INTERVAL [STORAGE]]
 
 Used by tools/demo.sh and tools/dashboard.sh (one place for it). SQLite
 and the log in STATE_DIR, in-process messaging, the test cloud's Keystone
 for tokens and for drs's own user, and the test cloud's file-pool
 replication backend (loaded by class path: run drs with
-tools/testcloud/drivers on PYTHONPATH). Standard library only.
+tools/testcloud/drivers on PYTHONPATH) or, with STORAGE ``ceph`` (the
+``ceph`` profile), drs's RBD mirroring backend and its ``rgw`` driver on
+the profile's two clusters and RGW zones (the sites then need the RGW
+zones as ``endpoint_overrides``: see ``rgw_overrides``). Standard
+library only.
 """
 import json
 import sys
 
 
-def main(cloud_json, state, port, sync_interval='5'):
+def rgw_overrides(cloud, site):
+    """``endpoint_overrides`` of drs's site ``site`` on the ceph profile:
+    its RGW zone's Swift API, the tenant's account as a catalog template
+    names it."""
+    return {'object-store': cloud['ceph']['sites'][site]['rgw']['swift_url']
+            + '/AUTH_%(project_id)s'}
+
+
+def storage_sections(cloud, storage):
+    if storage == 'file':
+        pools = ','.join('%s:%s' % (s['region'], s['cinder']['pool_dir'])
+                         for s in cloud['sites'].values())
+        return ("""
+# The test cloud's Cinder file pools replicate by themselves;
+# what a replica is comes from the test cloud's own backend.
+[replication]
+default_backend = drs_file_pool:FilePoolBackend
+[file_pool_replication]
+pool_dirs = %s
+""" % pools)
+    if storage != 'ceph':
+        raise SystemExit('unknown storage %r (file or ceph)' % storage)
+    regions = {k: s['region'] for k, s in cloud['sites'].items()}
+    out = ("""
+# The ceph profile: RBD mirroring between the sites' clusters,
+# RGW multisite between their zones.
+[replication]
+backends = %s
+""" % ','.join('%s:rbd' % r for r in regions.values()))
+    for key, region in sorted(regions.items()):
+        c = cloud['ceph']['sites'][key]
+        out += ("""[rbd_replication:{r}]
+ceph_conf = {conf}
+keyring = {keyring}
+client_id = {cid}
+pool = {pool}
+cinder_host = {host}
+[rgw:{r}]
+ceph_conf = {conf}
+keyring = {keyring}
+client_id = {cid}
+zone = {zone}
+""".format(r=region, conf=c['ceph_conf'], keyring=c['keyring'],
+           cid=c['client_id'], pool=c['pool'], host=c['cinder_host'],
+           zone=c['rgw']['zone']))
+    return out
+
+
+def main(cloud_json, state, port, sync_interval='5', storage='file'):
     with open(cloud_json) as f:
         cloud = json.load(f)
     ks = cloud['keystone']['url']
     drs = cloud['users']['drs']
-    pools = ','.join('%s:%s' % (s['region'], s['cinder']['pool_dir'])
-                     for s in cloud['sites'].values())
     auth = (f"auth_url = {ks}\nauth_type = password\n"
             f"username = {drs['name']}\npassword = {drs['password']}\n"
             f"project_name = {drs['project']}\n"
@@ -41,13 +91,8 @@ periodic_interval = 5
 sync_interval = {sync_interval}
 [drivers]
 wait_timeout = 120
-# The test cloud's Cinder file pools replicate by themselves; what a
-# replica is comes from the test cloud's own backend.
-[replication]
-default_backend = drs_file_pool:FilePoolBackend
-[file_pool_replication]
-pool_dirs = {pools}
-[recovery]
+object_storage = {'rgw' if storage == 'ceph' else 'swift'}
+{storage_sections(cloud, storage)}[recovery]
 server_active_timeout = 180
 resource_timeout = 120
 # Tokens of the API's callers are checked by this Keystone.

@@ -21,6 +21,7 @@ From Python (e.g. in the drs venv), with the tools directory on sys.path::
 import argparse
 import json
 import os
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.realpath(__file__))
@@ -67,6 +68,48 @@ class VolumeIO:
     def replication_state(self, site, volume_id):
         """Replication state of a replicated volume of ``site``."""
         return self.pool(site).read_state(volume_id)
+
+
+class RbdVolumeIO:
+    """The same for the ``ceph`` profile's volumes: a Cinder volume
+    ``vid`` is the image ``volume-<vid>`` of its site's pool, its replica
+    at the peer the image of the same name (``rbd_io.py``, run by
+    Debian's python3 with its rados/rbd modules). ``sites``: cloud.json's
+    ``ceph`` ``sites``."""
+
+    RBD_IO = os.path.join(HERE, 'rbd_io.py')
+
+    def __init__(self, sites):
+        self.sites = sites
+
+    def run(self, site, *args, check=True, timeout=60):
+        info = self.sites[site]
+        r = subprocess.run(['/usr/bin/python3', self.RBD_IO, '--conf',
+                            info['ceph_conf'], '--id', info['client_id'],
+                            '--pool', info['pool']] + [str(a) for a in args],
+                           capture_output=True, text=True, timeout=timeout)
+        if check and r.returncode:
+            raise RuntimeError('rbd_io %s: %s' % (args, r.stderr))
+        return r
+
+    def write(self, site, volume_id, data, offset=0):
+        self.run(site, 'write', 'volume-%s' % volume_id, offset, data.hex())
+
+    def read_image(self, site, image, length, offset=0):
+        """Bytes of an image (None if it cannot be read now)."""
+        try:
+            r = self.run(site, 'read', image, offset, length, check=False)
+        except subprocess.TimeoutExpired:
+            return None
+        return bytes.fromhex(r.stdout.strip()) if r.returncode == 0 else None
+
+    def read(self, site, volume_id, length, offset=0, replica_of=None):
+        got = self.read_image(site, 'volume-%s' % (replica_of or volume_id),
+                              length, offset)
+        if got is None:
+            raise FileNotFoundError('volume-%s at %s' % (
+                replica_of or volume_id, site))
+        return got
 
 
 def main(argv=None):

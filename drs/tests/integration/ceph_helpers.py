@@ -12,23 +12,16 @@ import signal
 import subprocess
 import time
 
-from drs.tests.integration.conftest import TOOLS
+from drs.tests.integration.conftest import volume_io
 
-RBD_IO = os.path.join(TOOLS, 'rbd_io.py')
 #: What freezing a site's Ceph means: its cluster, its mirror daemon and
 #: its RGW stop answering, with their data kept.
 CEPH_DAEMONS = ('ceph-mon', 'ceph-osd', 'ceph-mgr', 'rbd-mirror', 'radosgw')
 
 
 def rbd_io(site_info, *args, check=True, timeout=60):
-    r = subprocess.run(['/usr/bin/python3', RBD_IO, '--conf',
-                        site_info['ceph_conf'], '--id',
-                        site_info['client_id'], '--pool', site_info['pool']]
-                       + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=timeout)
-    if check and r.returncode:
-        raise AssertionError('rbd_io %s: %s' % (args, r.stderr))
-    return r
+    return volume_io.RbdVolumeIO({'x': site_info}).run(
+        'x', *args, check=check, timeout=timeout)
 
 
 def rbd_json(site_info, *args, check=True, timeout=60):
@@ -43,11 +36,8 @@ def rbd_json(site_info, *args, check=True, timeout=60):
 
 def read(site_info, image, length, offset=0):
     """Bytes of an image (None if it cannot be read now)."""
-    try:
-        r = rbd_io(site_info, 'read', image, offset, length, check=False)
-    except subprocess.TimeoutExpired:
-        return None
-    return bytes.fromhex(r.stdout.strip()) if r.returncode == 0 else None
+    return volume_io.RbdVolumeIO({'x': site_info}).read_image(
+        'x', image, length, offset)
 
 
 def mirror_info(site_info, image):
@@ -62,26 +52,11 @@ def mirror_info(site_info, image):
     return info.get('mirroring', {}) if info else None
 
 
-class RbdIO:
+def RbdIO(ceph):  # noqa: N802 - stands for the class it makes
     """The guest I/O of the ``ceph`` profile's volumes, with the shape of
     the file profile's ``volume_io.VolumeIO`` (what recover_helpers
-    calls): a Cinder volume ``vid`` is the image ``volume-<vid>`` of its
-    site's pool, its replica at the peer the image of the same name."""
-
-    def __init__(self, ceph):
-        self.sites = ceph['sites']
-
-    def write(self, site, volume_id, data, offset=0):
-        rbd_io(self.sites[site], 'write', 'volume-%s' % volume_id, offset,
-               data.hex())
-
-    def read(self, site, volume_id, length, offset=0, replica_of=None):
-        got = read(self.sites[site], 'volume-%s' % (replica_of or volume_id),
-                   length, offset)
-        if got is None:
-            raise FileNotFoundError('volume-%s at %s' % (
-                replica_of or volume_id, site))
-        return got
+    calls)."""
+    return volume_io.RbdVolumeIO(ceph['sites'])
 
 
 def pids(cloud, names):

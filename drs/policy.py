@@ -1,5 +1,7 @@
 """The policy enforcer of drs."""
 
+import threading
+
 from oslo_config import cfg
 from oslo_policy import policy
 
@@ -7,14 +9,25 @@ from drs import exception
 from drs import policies
 
 _ENFORCER: policy.Enforcer | None = None
+_LOCK = threading.Lock()
 
 
 def get_enforcer(conf: cfg.ConfigOpts | None = None) -> policy.Enforcer:
-    """The enforcer; also the oslo.policy.enforcer entry point."""
+    """The enforcer; also the oslo.policy.enforcer entry point.
+
+    Made whole (defaults registered, rules loaded) before it is shared:
+    under a threaded WSGI server the first requests arrive together, and
+    a thread that saw an enforcer still without its rules denied its
+    caller (a 403 for an allowed request).
+    """
     global _ENFORCER
     if _ENFORCER is None:
-        _ENFORCER = policy.Enforcer(conf or cfg.CONF)
-        _ENFORCER.register_defaults(policies.list_rules())
+        with _LOCK:
+            if _ENFORCER is None:
+                enforcer = policy.Enforcer(conf or cfg.CONF)
+                enforcer.register_defaults(policies.list_rules())
+                enforcer.load_rules()
+                _ENFORCER = enforcer
     return _ENFORCER
 
 

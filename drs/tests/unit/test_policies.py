@@ -84,3 +84,38 @@ def test_an_override_of_the_old_rule_still_applies(conf, tmp_path):
                                 {'project_id': 'p1'}), action
         assert policy.check('dr:plan:action:' + action,
                             _ctx(['admin'] + MEMBER), {'project_id': 'p1'})
+
+
+def test_first_checks_from_many_threads_all_see_the_rules(conf):
+    # A threaded WSGI server's first requests arrive together: each must
+    # see the whole enforcer (it once was shared before its defaults were
+    # registered, and an allowed request got a 403).
+    import time
+    from unittest import mock
+    ctx = _ctx(['reader'])
+    register = policy.policy.Enforcer.register_defaults
+
+    def slow_register(self, rules):
+        time.sleep(0.05)      # a thread switch here, as under load
+        register(self, rules)
+    with mock.patch.object(policy.policy.Enforcer, 'register_defaults',
+                           slow_register):
+        _ask_together(ctx)
+
+
+def _ask_together(ctx):
+    import threading
+    for _round in range(3):
+        policy.reset()
+        start = threading.Barrier(8)
+        answers: list = []
+
+        def ask(start=start, answers=answers):
+            start.wait()
+            answers.append(policy.check('dr:site:get_all', ctx))
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert answers == [True] * 8

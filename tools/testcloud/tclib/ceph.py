@@ -476,6 +476,37 @@ def wait_rgw_admin(state, site, timeout=60):
     raise RuntimeError('radosgw-admin at %s did not answer' % site)
 
 
+RESERVED_PORTS = '/proc/sys/net/ipv4/ip_local_reserved_ports'
+
+
+def port_range():
+    """``first-last`` of the profile's ports (both sites)."""
+    return '%d-%d' % (min(CEPH_BASE.values()),
+                      max(CEPH_BASE.values()) + 199)
+
+
+def reserve_ports(log=print):
+    """Keep the kernel from giving the profile's ports to outgoing
+    connections: they lie in Linux's ephemeral range (32768-60999), and a
+    client socket that happened to take one (any connection on a busy
+    machine) made a daemon's bind fail ("Address already in use"). As
+    devstack does for its ports: added to ``ip_local_reserved_ports``
+    (root; where /proc/sys is read-only, said and left)."""
+    wanted = port_range()
+    try:
+        with open(RESERVED_PORTS) as f:
+            current = f.read().strip()
+        if wanted in current.split(','):
+            return True
+        with open(RESERVED_PORTS, 'w') as f:
+            f.write(','.join(p for p in (current, wanted) if p))
+        return True
+    except OSError as e:
+        log('  ceph: could not reserve ports %s (%s): a daemon may find '
+            'one taken' % (wanted, e))
+        return False
+
+
 def cloud_info(state):
     """What cloud.json publishes of the profile (key ``ceph``)."""
     sites = {}

@@ -293,6 +293,7 @@ def _up_ceph(state, timer):
     """The ``ceph`` profile's extras, in stages: each stage's one-time setup
     needs the daemons of the stage before it."""
     svcs = {s.name: s for s in ceph.services(state)}
+    ceph.reserve_ports()
 
     def start(*names):
         group = [svcs[n] for n in names]

@@ -16,6 +16,7 @@ set -euo pipefail
 
 ensure_services
 ensure_venv
+ensure_mod_wsgi  # the WSGI server tests run drs-api under Apache too
 
 # Every database and service must answer: a skipped backend would hide a
 # failure.

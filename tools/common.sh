@@ -85,3 +85,17 @@ ensure_venv() {  # drs and its pinned dependencies, in $DRS_VENV
     "$DRS_VENV/bin/pip" install -q --no-deps -e "$DRS_TOP"
     echo "$want" > "$stamp"
 }
+
+ensure_mod_wsgi() {  # Apache, and mod_wsgi built for $DRS_VENV's Python
+    # apache2-bin, not apache2: no system Apache service is installed or
+    # started; the tests run their own on 127.0.0.1.
+    apt_install apache2-bin apache2-dev
+    local want have
+    want=$(sed -n 's/^mod_wsgi==//p' "$DRS_TOP/upper-constraints.txt")
+    have=$("$DRS_VENV/bin/python" -c 'import importlib.metadata as m
+print(m.version("mod_wsgi"))' 2>/dev/null || true)
+    [ -n "$want" ] && [ "$have" = "$want" ] && return 0
+    say "building mod_wsgi $want into $DRS_VENV (against Apache's apxs)"
+    "$DRS_VENV/bin/pip" install -q -c "$DRS_TOP/upper-constraints.txt" \
+        mod_wsgi
+}

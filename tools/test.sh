@@ -16,6 +16,7 @@ set -euo pipefail
 
 ensure_services
 ensure_venv
+ensure_mod_wsgi  # the WSGI server tests run drs-api under Apache too
 
 # Every database and service must answer: a skipped backend would hide a
 # failure.
@@ -75,8 +76,10 @@ if [ $# -gt 0 ]; then
     exit
 fi
 
-# Unit and functional first: the functional engine tests restart RabbitMQ,
-# which the test cloud's services use too.
+# Unit and functional first, then the test cloud. The functional tests
+# that restart a broker or a database start private ones (other ports,
+# their own directories): the machine's RabbitMQ and MariaDB serve the test
+# cloud.
 status=0
 say "unit and functional tests"
 run_pytest drs/tests/unit drs/tests/functional || status=$?

@@ -53,6 +53,14 @@ engine_opts = [
                'A worker renews the claims of its jobs every third of '
                'this time; when it dies, another worker takes the job '
                'over after at most this long.')),
+    cfg.IntOpt(
+        'database_retry_timeout', default=60, min=0,
+        help=_('Seconds a step whose database connection was lost (a '
+               'database restart or failover) keeps trying again before '
+               'it fails its operation; the end of an operation is '
+               'recorded the same way. Steps are idempotent, so a step '
+               'tried again does its side effect once. 0 fails at '
+               'once.')),
     cfg.BoolOpt(
         'persistence', default=True,
         help=_('Persist the state of every task (TaskFlow logbooks in the '

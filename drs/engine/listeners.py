@@ -13,6 +13,7 @@ local executor or a jobboard conductor):
   detail of the first failure.
 """
 
+from oslo_config import cfg
 from oslo_log import log
 from taskflow.listeners import base as tf_listeners
 from taskflow import states as tf_states
@@ -22,11 +23,13 @@ from taskflow.types import failure as tf_failure
 from drs.common import states
 from drs import context as drs_context
 from drs.db import api as db_api
+from drs.db import reconnect
 from drs.engine import cancellation
 from drs.engine.flows import flow_utils
 from drs.engine.tasks import base as task_base
 from drs import exception
 
+CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 FLOW_END_STATES = (tf_states.SUCCESS, tf_states.REVERTED,
@@ -42,8 +45,18 @@ def finish_operation(operation_id: str, flow_state: str,
     """End the operation as its flow ended; idempotent.
 
     Returns the operation's final status, or None when the flow state is
-    not a final one.
+    not a final one. Tried again while the database is out of reach
+    (``[engine] database_retry_timeout``): an operation whose flow ended
+    during a database restart is not left running.
     """
+    return reconnect.retry_on_connection_error(
+        lambda: _finish_operation(operation_id, flow_state, error),
+        CONF.engine.database_retry_timeout,
+        'operation %s: recording its end' % operation_id)
+
+
+def _finish_operation(operation_id: str, flow_state: str,
+                      error: dict | None) -> str | None:
     context = _admin()
     op = db_api.operation_get(context, operation_id)
     if op.status in states.OP_FINAL_STATES:

@@ -21,6 +21,7 @@ from drs.common import states
 from drs.common import timeutils
 from drs import context as drs_context
 from drs.db import api as db_api
+from drs.db import reconnect
 from drs.engine import cancellation
 from drs.engine import claims
 from drs.engine import jobboard as drs_jobboard
@@ -72,7 +73,17 @@ class EngineManager:
 
         @periodics.periodic(spacing=CONF.engine.periodic_interval)
         def recover_stuck_operations():
-            self.recover_stuck_operations()
+            try:
+                self.recover_stuck_operations()
+            except Exception as e:
+                if not reconnect.is_connection_error(e):
+                    raise
+                # One line per pass while the database restarts, not a
+                # traceback every few seconds: the next pass tries again.
+                LOG.warning('Stuck-operation recovery: the database is '
+                            'out of reach (%s); trying again in %ss',
+                            type(e).__name__,
+                            CONF.engine.periodic_interval)
 
         callables = [(recover_stuck_operations, None, None)]
         if CONF.protection.sync_interval:

@@ -10,6 +10,7 @@ The tables are created by ``drs-manage db sync`` (:func:`upgrade`).
 """
 
 import contextlib
+import functools
 import os
 import threading
 from typing import Any
@@ -18,6 +19,7 @@ from alembic import command as alembic_command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from oslo_config import cfg
+from oslo_db import exception as db_exc
 from oslo_log import log
 import sqlalchemy as sa
 from taskflow import exceptions as tf_exc
@@ -40,6 +42,43 @@ TABLES = ('logbooks', 'flowdetails', 'atomdetails', VERSION_TABLE)
 
 _BACKEND = None
 _LOCK = threading.Lock()
+
+
+class _Connection:
+    """A TaskFlow persistence connection whose oslo.db errors are
+    TaskFlow's ``StorageFailure`` again.
+
+    TaskFlow turns SQLAlchemy's errors into ``StorageFailure`` and retries
+    saving an atom's state on it (3 times, 5 s apart). On drs's engine,
+    oslo.db has already translated them into its own (a lost connection
+    is ``DBConnectionError``), which TaskFlow lets through: without this,
+    an atom that finished while the database restarted failed its flow.
+    """
+
+    def __init__(self, conn: Any):
+        self._conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._conn, name)
+        if name.startswith('_') or not callable(value):
+            return value
+
+        @functools.wraps(value)
+        def call(*args, **kwargs):
+            try:
+                return value(*args, **kwargs)
+            except db_exc.DBError as e:
+                tf_exc.raise_with_cause(
+                    tf_exc.StorageFailure,
+                    'Storage failure: %s' % type(e).__name__, cause=e)
+        return call
+
+
+class _Backend(impl_sqlalchemy.SQLAlchemyBackend):
+    """TaskFlow's SQLAlchemy backend on drs's oslo.db engine."""
+
+    def get_connection(self) -> Any:
+        return _Connection(super().get_connection())
 
 
 def _alembic_cfg(connection: sa.engine.Connection) -> alembic_config.Config:
@@ -76,7 +115,7 @@ def get_backend() -> Any:
     with _LOCK:
         if _BACKEND is None:
             if CONF.engine.persistence:
-                _BACKEND = impl_sqlalchemy.SQLAlchemyBackend(
+                _BACKEND = _Backend(
                     {'connection': CONF.database.connection},
                     engine=db_api.get_engine())
             else:

@@ -38,15 +38,20 @@ def _unavailable(backend: str, error: Exception):
 
 
 @contextlib.contextmanager
-def throwaway_database(backend: str, directory: str):
-    """Yield the URL of a new empty database; drop it afterwards."""
+def throwaway_database(backend: str, directory: str,
+                       server_url: str | None = None):
+    """Yield the URL of a new empty database; drop it afterwards.
+
+    ``server_url``: another server than the machine's (a private one).
+    """
     if backend == 'sqlite':
         yield 'sqlite:///%s' % os.path.join(
             directory, 'drs-%s.sqlite' % uuid.uuid4().hex[:8])
         return
     name = 'drs_test_%s' % uuid.uuid4().hex[:12]
     admin_db = 'mysql' if backend == 'mysql' else 'postgres'
-    server = sa.create_engine('%s/%s' % (SERVER_URLS[backend], admin_db),
+    server_url = server_url or SERVER_URLS[backend]
+    server = sa.create_engine('%s/%s' % (server_url, admin_db),
                               isolation_level='AUTOCOMMIT',
                               poolclass=sa.pool.NullPool)
     try:
@@ -62,7 +67,7 @@ def throwaway_database(backend: str, directory: str):
         _unavailable(backend, e)
     suffix = '?charset=utf8mb4' if backend == 'mysql' else ''
     try:
-        yield '%s/%s%s' % (SERVER_URLS[backend], name, suffix)
+        yield '%s/%s%s' % (server_url, name, suffix)
     finally:
         with server.connect() as conn:
             if backend == 'postgresql':

@@ -14,14 +14,25 @@ drs answers a URL longer than ``[api] max_url_length`` (4000) with a 414
 in its error format; the server's own limit must be above it or the
 server answers first, in HTML: gunicorn ``--limit-request-line 8190``
 (its default, 4094, is just above 4000 for short methods), uWSGI
-``--buffer-size 8192``.
+``--buffer-size 8192``. Apache (mod_wsgi) maps a URL's path to a file
+name before any WSGI app sees it, and answers a path longer than
+PATH_MAX (4096 bytes with the script's own path) itself, in HTML (404
+under ``WSGIScriptAlias``, 403 under mod_wsgi-express); a long query
+string still gets drs's 414.
+
+The command lines and the Apache site that are tested are in README.rst
+(Deployment) and ``etc/apache2/drs-api.conf``.
 """
 
 import os
 import threading
 
+from oslo_log import log
+
 from drs.api import app as api_app
 from drs.common import service
+
+LOG = log.getLogger(__name__)
 
 _lock = threading.Lock()
 _application = None
@@ -32,7 +43,12 @@ def init_application():
     config_files = ([f for f in files.replace(',', ' ').split() if f]
                     if files else None)
     service.prepare_service([], default_config_files=config_files)
-    return api_app.setup_app()
+    app = api_app.setup_app()
+    # Once per process: the functional tests of the WSGI servers count it.
+    LOG.info('drs-api WSGI application built in process %(pid)d '
+             '(thread %(thread)s)',
+             {'pid': os.getpid(), 'thread': threading.current_thread().name})
+    return app
 
 
 def _get_application():

@@ -20,6 +20,7 @@ masked before they are stored.
 import inspect
 from typing import Any
 
+from oslo_config import cfg
 from oslo_log import log
 from oslo_utils import strutils
 from taskflow import retry
@@ -30,8 +31,10 @@ from drs.common import states
 from drs.common import waiter
 from drs import context as drs_context
 from drs.db import api as db_api
+from drs.db import reconnect
 from drs.engine import cancellation
 
+CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 # Store keys every operation flow is given by the engine.
@@ -161,9 +164,17 @@ class OperationTask(task.Task):
                         {'op': operation_id, 'state': state,
                          'step': self.name, 'err': type(e).__name__})
 
+    def _riding_outages(self, func, operation_id: str, what: str) -> Any:
+        """``func()``, tried again while the database is out of reach
+        (``[engine] database_retry_timeout``): a step is idempotent."""
+        return reconnect.retry_on_connection_error(
+            func, CONF.engine.database_retry_timeout,
+            'operation %s: %s of %s' % (operation_id, what, self.name))
+
     def execute(self, context: dict, operation_id: str, **kwargs) -> Any:
         ctx = context_from_store(context)
-        if is_cancelled(ctx, operation_id):
+        if self._riding_outages(lambda: is_cancelled(ctx, operation_id),
+                                operation_id, 'the cancel check'):
             LOG.info('Operation %(op)s is cancelled: not starting %(step)s',
                      {'op': operation_id, 'step': self.name})
             raise OperationCancelled(operation_id)
@@ -173,8 +184,10 @@ class OperationTask(task.Task):
             # cancel interrupts a long wait within one poll interval.
             with waiter.cancel_check(
                     lambda: is_cancelled(ctx, operation_id)):
-                result = self.run(ctx, **_arguments(self.run, operation_id,
-                                                    kwargs))
+                result = self._riding_outages(
+                    lambda: self.run(ctx, **_arguments(
+                        self.run, operation_id, kwargs)),
+                    operation_id, 'the run')
         except waiter.Cancelled as e:
             self._event(ctx, operation_id, EVENT_FAILED, safe_message(e))
             raise OperationCancelled(operation_id) from e
@@ -196,8 +209,10 @@ class OperationTask(task.Task):
             return
         ctx = context_from_store(context)
         try:
-            self.undo(ctx, result, **_arguments(self.undo, operation_id,
-                                                kwargs))
+            self._riding_outages(
+                lambda: self.undo(ctx, result, **_arguments(
+                    self.undo, operation_id, kwargs)),
+                operation_id, 'the undo')
         except Exception as e:
             # Cleanup errors are recorded, not raised: the rest of the
             # flow still reverts.

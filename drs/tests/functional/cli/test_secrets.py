@@ -14,25 +14,10 @@ from __future__ import annotations
 
 import glob
 import os
-import re
-import sqlite3
 import uuid
 
-from drs.tests.functional import conftest as functional_conftest
 from drs.tests.functional.cli import conftest as cli_conftest
-from drs.tests import local_keystone
-
-# Fernet tokens (and receipts): a version byte 0x80, base64url.
-FERNET = re.compile(r'gAAAAA[A-Za-z0-9_=-]{60,}')
-
-
-def _trust_ids(keystone) -> list[str]:
-    db = sqlite3.connect(os.path.join(keystone.directory,
-                                      'keystone.sqlite'))
-    try:
-        return [row[0] for row in db.execute('SELECT id FROM trust')]
-    finally:
-        db.close()
+from drs.tests.functional import secret_scan
 
 
 def _logs(tmp_path_factory) -> dict[str, str]:
@@ -58,17 +43,9 @@ def test_no_secret_in_cli_outputs_responses_or_logs(cli, cli_sites,
     cli('--debug', 'dr', 'plan', 'failback', name, check=False)
     cli('dr', 'operation', 'list', '--plan', name, '-f', 'json')
 
-    secrets = {
-        'admin password': local_keystone.ADMIN_PASSWORD,
-        'user password': local_keystone.USER_PASSWORD,
-        'drs service password': local_keystone.SERVICE_PASSWORD,
-    }
-    for (_url, user), token in functional_conftest._TOKENS.items():
-        secrets['token of %s' % user] = token
-    trusts = _trust_ids(keystone)
-    assert trusts, 'no plan made a trust: nothing to look for'
-    for trust_id in trusts:
-        secrets['trust %s' % trust_id[:8]] = trust_id
+    assert secret_scan.trust_ids(keystone), (
+        'no plan made a trust: nothing to look for')
+    secrets = secret_scan.secrets(keystone)
 
     texts = {'%d: %s' % (i, where): text
              for i, (where, text) in enumerate(cli_conftest.OUTPUTS)}
@@ -77,12 +54,5 @@ def test_no_secret_in_cli_outputs_responses_or_logs(cli, cli_sites,
     texts.update(logs)
     assert len(cli_conftest.OUTPUTS) >= 6
 
-    leaks = []
-    for where, text in texts.items():
-        for what, value in secrets.items():
-            if value and value in text:
-                leaks.append('%s in %s' % (what, where))
-        for match in FERNET.finditer(text):
-            leaks.append('a Fernet token (%s...) in %s'
-                         % (match.group()[:12], where))
+    leaks = secret_scan.leaks(texts, secrets)
     assert not leaks, '\n'.join(leaks[:50])

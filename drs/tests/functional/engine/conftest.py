@@ -40,6 +40,7 @@ from drs.db import migration
 from drs.engine import persistence
 from drs.tests import db_fixtures
 from drs.tests.functional.engine import sideeffect_flow
+from drs.tests import private_servers
 
 CONF = cfg.CONF
 
@@ -130,8 +131,9 @@ class EngineCloud:
     """A database, an RPC topic, a jobboard and engines for one test."""
 
     def __init__(self, directory: str, backend: str, db_url: str,
-                 engine: sa.engine.Engine):
+                 engine: sa.engine.Engine, rabbit_url: str = RABBIT_URL):
         self.directory = directory
+        self.rabbit_url = rabbit_url
         self.backend = backend
         self.db_url = db_url
         self.engine = engine
@@ -161,7 +163,7 @@ class EngineCloud:
         path = os.path.join(self.directory, 'drs-%s.conf' % host)
         lines = [
             '[DEFAULT]', 'host = %s' % host, 'debug = true',
-            'transport_url = %s' % RABBIT_URL,
+            'transport_url = %s' % self.rabbit_url,
             'log_file = %s' % os.path.join(self.directory,
                                            'engine-%s.log' % host),
             '[database]', 'connection = %s' % self.db_url,
@@ -303,11 +305,14 @@ class EngineCloud:
             pass
 
 
-def _cloud(request, conf, tmp_path, backend: str):
-    require(RABBIT_URL, 5672, 'RabbitMQ')
+def _cloud(request, conf, tmp_path, backend: str,
+           db_server_url: str | None = None,
+           rabbit_url: str = RABBIT_URL):
+    require(rabbit_url, 5672, 'RabbitMQ')
     require(REDIS_URL, 6379, 'Redis')
     directory = str(tmp_path)
-    with db_fixtures.throwaway_database(backend, directory) as url:
+    with db_fixtures.throwaway_database(backend, directory,
+                                        db_server_url) as url:
         manager = enginefacade.transaction_context()
         manager.configure(connection=url, sqlite_fk=True)
         manager.append_on_engine_create(
@@ -330,9 +335,10 @@ def _cloud(request, conf, tmp_path, backend: str):
             persistence.upgrade(engine)
             sideeffect_flow.create_table(engine)
             conf.config(group='database', connection=url)
-            conf.config(transport_url=RABBIT_URL)
+            conf.config(transport_url=rabbit_url)
             conf.config(group='api', auth_strategy='noauth')
-            cloud = EngineCloud(directory, backend, url, engine)
+            cloud = EngineCloud(directory, backend, url, engine,
+                                rabbit_url)
             conf.config(group='engine', topic=cloud.topic,
                         jobboard_name=cloud.jobboard_name)
             yield cloud
@@ -355,3 +361,40 @@ def cloud(request, conf, tmp_path):
 def any_db_cloud(request, conf, tmp_path):
     """An engine test bed on SQLite, MariaDB and PostgreSQL."""
     yield from _cloud(request, conf, tmp_path, request.param)
+
+
+@pytest.fixture
+def private_postgresql():
+    """A PostgreSQL cluster of the test's own, to restart."""
+    server = private_servers.PrivatePostgreSQL()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def private_postgresql_cloud(request, conf, tmp_path, private_postgresql):
+    """An engine test bed on a private PostgreSQL."""
+    yield from _cloud(request, conf, tmp_path, 'postgresql',
+                      db_server_url=private_postgresql.url)
+
+
+@pytest.fixture
+def private_rabbitmq():
+    """A RabbitMQ node of the test's own, to restart (the machine's
+    serves the test cloud)."""
+    server = private_servers.PrivateRabbitMQ()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def private_rabbitmq_cloud(request, conf, tmp_path, private_rabbitmq):
+    """An engine test bed on SQLite and a private RabbitMQ."""
+    yield from _cloud(request, conf, tmp_path, 'sqlite',
+                      rabbit_url=private_rabbitmq.url)

@@ -6,7 +6,6 @@ record their side effects in the database.
 """
 
 import collections
-import subprocess
 import threading
 import time
 
@@ -74,12 +73,10 @@ def test_kill_9_mid_flow_completes_every_step_exactly_once(any_db_cloud,
     assert plan.current_operation_id is None
 
 
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(['rabbitmqctl'] + list(args), check=True, timeout=120,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def test_rabbitmq_restart_while_an_operation_runs(cloud):
+def test_rabbitmq_restart_while_an_operation_runs(private_rabbitmq_cloud,
+                                                  private_rabbitmq):
+    # A RabbitMQ of the test's own: the machine's serves the test cloud.
+    cloud = private_rabbitmq_cloud
     plan_id = cloud.make_plan(steps=6, seconds=1.0)
     # The stuck-operation recovery stays out of the way: the second
     # operation below must come through RabbitMQ.
@@ -90,7 +87,7 @@ def test_rabbitmq_restart_while_an_operation_runs(cloud):
     engine = cloud.engines[0]
     reconnects = engine.log_text().count(RECONNECTED)
     try:
-        _rabbitmqctl('stop_app')
+        private_rabbitmq.ctl('stop_app')
         # The API keeps answering while the broker is down.
         for _ in range(3):
             resp = cloud.api.get('/v1/operations/%s' % op_id)
@@ -102,9 +99,10 @@ def test_rabbitmq_restart_while_an_operation_runs(cloud):
         cloud.wait_for(lambda: len(cloud.done_steps(op_id)) >= 4, 60,
                        'progress while RabbitMQ is down')
     finally:
-        # Whatever happened, the machine's RabbitMQ runs again.
-        _rabbitmqctl('start_app')
-        _rabbitmqctl('await_startup')
+        # Whatever happened, the broker runs again (the fixture removes
+        # it after the test).
+        private_rabbitmq.ctl('start_app')
+        private_rabbitmq.ctl('await_startup')
 
     op = cloud.wait_final(op_id, timeout=90)
     assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
@@ -120,6 +118,83 @@ def test_rabbitmq_restart_while_an_operation_runs(cloud):
     op = cloud.wait_final(second, timeout=60)
     assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
     assert (op.started_at - op.created_at).total_seconds() < 20
+
+
+def _outage(cloud, server, plan_id: str, seconds: float, **engine):
+    """Start a protect, stop the database (every session ended) two steps
+    in, start it again ``seconds`` later; the operation's id and its
+    engine."""
+    proc = cloud.start_engine('engine-a', **engine)
+    op_id = cloud.start_action(plan_id)
+    cloud.wait_for(lambda: len(cloud.done_steps(op_id)) >= 2, 90,
+                   'two steps done')
+    server.stop('fast')
+    try:
+        # Steps finish and the next ones start while the database is
+        # down: their writes (side effects, atom states, events) fail.
+        time.sleep(seconds)
+    finally:
+        server.start()
+    return op_id, proc
+
+
+def _next_operation_runs(cloud, plan_id: str, proc) -> None:
+    """The same engine process serves the next operation."""
+    assert proc.alive
+    plan = cloud.plan(plan_id)
+    assert plan.current_operation_id is None, plan.status
+    action = 'sync' if plan.status == states.PROTECTED else 'protect'
+    op = cloud.wait_final(cloud.start_action(plan_id, action), timeout=90)
+    assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
+
+
+@pytest.mark.parametrize('jobboard', [True, False],
+                         ids=['jobboard', 'no-jobboard'])
+def test_database_restart_while_an_operation_runs(private_postgresql_cloud,
+                                                  private_postgresql,
+                                                  jobboard):
+    """A PostgreSQL restart (a cluster of the test's own) with a 4 s
+    outage, shorter than ``[engine] database_retry_timeout``: the
+    operation rides through it and succeeds, each step's side effect
+    done once; the engine runs the next operation."""
+    cloud = private_postgresql_cloud
+    plan_id = cloud.make_plan(steps=6, seconds=1.0)
+    # The stuck-operation recovery stays out of the way: the engine that
+    # runs the flow must come through the outage by itself.
+    op_id, proc = _outage(cloud, private_postgresql, plan_id, 4,
+                          jobboard=jobboard, stuck_operation_timeout=3600)
+    op = cloud.wait_final(op_id, timeout=120)
+    assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
+    done = _counts(cloud.effects(op_id), 'do')
+    assert sorted(done) == sorted(ALL_STEPS)
+    assert set(done.values()) == {1}, done
+    # One line per periodic pass while the database is down, no trace.
+    assert 'Traceback' not in proc.log_text()
+    assert cloud.api.get('/v1/operations/%s' % op_id).json[
+        'operation']['status'] == states.OP_SUCCEEDED
+    _next_operation_runs(cloud, plan_id, proc)
+
+
+@pytest.mark.parametrize('jobboard', [True, False],
+                         ids=['jobboard', 'no-jobboard'])
+def test_database_outage_longer_than_the_retry_timeout(
+        private_postgresql_cloud, private_postgresql, jobboard):
+    """An 8 s outage against a 2 s ``database_retry_timeout``: the
+    operation ends (failed with a clear error, or succeeded when the
+    stuck-operation recovery resumed it), never stuck RUNNING, no side
+    effect done twice; the engine runs the next operation."""
+    cloud = private_postgresql_cloud
+    plan_id = cloud.make_plan(steps=6, seconds=1.0)
+    op_id, proc = _outage(cloud, private_postgresql, plan_id, 8,
+                          jobboard=jobboard, database_retry_timeout=2,
+                          stuck_operation_timeout=5)
+    op = cloud.wait_final(op_id, timeout=120)
+    assert op.status in (states.OP_SUCCEEDED, states.OP_FAILED), op.status
+    if op.status == states.OP_FAILED:
+        assert op.error and op.error.get('detail'), op.error
+        assert 'Traceback' not in str(op.error)
+    assert set(_counts(cloud.effects(op_id), 'do').values()) <= {1}
+    _next_operation_runs(cloud, plan_id, proc)
 
 
 def _post_action(app, barrier, responses, plan_id, action):

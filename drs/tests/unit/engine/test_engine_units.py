@@ -3,8 +3,10 @@
 import types
 from unittest import mock
 
+from oslo_db import exception as db_exc
 import pytest
 import sqlalchemy as sa
+from taskflow import exceptions as tf_exc
 from taskflow import states as tf_states
 
 from drs.common import states
@@ -112,3 +114,19 @@ def test_persistence_tables_have_their_own_version_table(tmp_path):
     assert set(persistence.TABLES) <= tables
     assert 'alembic_version' not in tables
     assert persistence.version(engine)
+
+
+def test_persistence_errors_are_taskflow_storage_failures():
+    """oslo.db's errors become StorageFailure, which TaskFlow retries when
+    it saves an atom (it catches only SQLAlchemy's own)."""
+    inner = mock.Mock()
+    inner.update_atom_details.side_effect = db_exc.DBConnectionError('lost')
+    inner.get_logbook.return_value = 'book'
+    conn = persistence._Connection(inner)
+    with pytest.raises(tf_exc.StorageFailure) as raised:
+        conn.update_atom_details('atom')
+    assert isinstance(raised.value.cause, db_exc.DBConnectionError)
+    assert conn.get_logbook('op') == 'book'
+    inner.update_atom_details.side_effect = tf_exc.NotFound('atom')
+    with pytest.raises(tf_exc.NotFound):
+        conn.update_atom_details('atom')

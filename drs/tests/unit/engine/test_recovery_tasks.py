@@ -693,6 +693,11 @@ def _caught_up_env(env, synced_at):
         'name': 'docs', 'count': 2, 'bytes': 20}
     cloud.swift('target').get_container.return_value = {
         'name': 'docs', 'count': 2, 'bytes': 20}
+    # The base's own comparison (a HEAD at each site), as the Swift
+    # driver inherits it.
+    source = cloud.swift('source')
+    source.replica_behind.side_effect = lambda name, target: \
+        drv_base.ObjectStorageDriver.replica_behind(source, name, target)
     return db, cloud
 
 

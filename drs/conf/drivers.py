@@ -23,18 +23,22 @@ drivers_group = cfg.OptGroup(
 drivers_opts = [
     cfg.StrOpt(
         'volume', default='cinder',
-        help=_('Block storage driver (entry point in drs.drivers.volume).')),
+        help=_('Block storage driver (entry point in drs.drivers.volume, '
+               'or a class path package.module:Class).')),
     cfg.StrOpt(
         'object_storage', default='swift',
         help=_('Object storage driver (entry point in '
-               'drs.drivers.object_storage): swift (container sync) or '
-               'rgw (Ceph RGW multisite).')),
+               'drs.drivers.object_storage, or a class path '
+               'package.module:Class): swift (container sync) or rgw '
+               '(Ceph RGW multisite).')),
     cfg.StrOpt(
         'compute', default='nova',
-        help=_('Compute driver (entry point in drs.drivers.compute).')),
+        help=_('Compute driver (entry point in drs.drivers.compute, or a '
+               'class path package.module:Class).')),
     cfg.StrOpt(
         'network', default='neutron',
-        help=_('Network driver (entry point in drs.drivers.network).')),
+        help=_('Network driver (entry point in drs.drivers.network, or a '
+               'class path package.module:Class).')),
     cfg.StrOpt(
         'cinder_max_microversion', default='3.71',
         help=_('Highest Block Storage API microversion drs asks for; the '

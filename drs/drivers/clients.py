@@ -8,6 +8,7 @@ from typing import Any
 
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
+from oslo_utils import importutils
 import stevedore
 
 from drs.common import identity
@@ -28,8 +29,14 @@ site_dict = identity.site_dict
 
 
 def driver_class(kind: str, name: str | None = None) -> type:
-    """The driver class of ``kind`` (volume, ...) named in [drivers]."""
+    """The driver class of ``kind`` (volume, ...) named in [drivers]: an
+    entry point of the kind's namespace, or a class path
+    ``package.module:Class`` (a driver drs does not ship, as for
+    replication backends)."""
     name = name or getattr(CONF.drivers, kind)
+    if ':' in name:
+        module, _sep, cls = name.partition(':')
+        return importutils.import_class('%s.%s' % (module, cls))
     manager: stevedore.DriverManager = stevedore.DriverManager(
         _KINDS[kind], name, invoke_on_load=False)
     return manager.driver  # type: ignore[return-value]

@@ -39,6 +39,18 @@ def test_drivers_load_by_entry_point(kind, name, cls):
     assert clients.driver_class(kind, name) is cls
 
 
+def test_drivers_load_by_class_path(conf):
+    # A driver drs does not ship, as an operator names it.
+    conf.config(group='drivers',
+                compute='drs.drivers.nova.driver:NovaComputeDriver')
+    assert clients.driver_class('compute') is nova_driver.NovaComputeDriver
+    assert clients.driver_class(
+        'volume', 'drs.drivers.cinder.driver:CinderVolumeDriver') is \
+        cinder_driver.CinderVolumeDriver
+    with pytest.raises(ImportError):
+        clients.driver_class('network', 'drs.drivers.neutron.driver:Nope')
+
+
 def test_default_drivers_from_options():
     assert clients.driver_class('network').__name__ == \
         'NeutronNetworkDriver'

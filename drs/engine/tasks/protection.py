@@ -130,6 +130,26 @@ class ProtectServerVolumes(base.OperationTask):
         db_api.recipe_delete(context, plan_id, self.resource['id'])
 
 
+def kept_protection(before: dict, now: dict) -> dict:
+    """A container's protect data after a protect that ran again (a flow
+    resumed after its engine died with the step's result unsaved, or a
+    protect retried): what the first run recorded of the container as
+    drs found it (the sync target it had, whether drs created the
+    target's container, when protection began) is kept, not replaced by
+    what the second run sees, which is drs's own doing. Containers the
+    first run did not record (a segments container made since) are
+    added."""
+    if not before:
+        return now
+    out = dict(now)
+    for key, value in before.items():
+        if key == 'containers' and isinstance(value, dict):
+            out[key] = dict(now.get(key) or {}, **value)
+        else:
+            out[key] = value
+    return out
+
+
 class ProtectContainer(base.OperationTask):
     """Container sync (or RGW multisite) to the target site."""
 
@@ -137,12 +157,14 @@ class ProtectContainer(base.OperationTask):
 
     def run(self, context, plan_id: str) -> dict:  # type: ignore[override]
         assert self.resource is not None  # noqa: S101
-        _plan, c = plans.plan_clients(context, plan_id)
+        plan, c = plans.plan_clients(context, plan_id)
         name = self.resource['id']
+        before = plans.resource_row(plan, plans.CONTAINER,
+                                    name).protect_data or {}
         out = c.object_storage('source').protect_container(
             name, c.object_storage('target'))
-        data = dict(out['protect_data'],
-                    protected_at=plans._now())
+        data = kept_protection(before, dict(out['protect_data'],
+                                            protected_at=plans._now()))
         db_api.protected_resource_update(
             context, plan_id, plans.CONTAINER, name,
             {'protect_data': data, 'replica': out['replica'],

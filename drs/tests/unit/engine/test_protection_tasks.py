@@ -427,6 +427,30 @@ def test_protect_container_sets_sync_to_the_target(env):
          'replication_state': 'replicating'})
 
 
+def test_protect_container_run_again_keeps_what_the_first_run_found(env):
+    # The first run set sync up (its record is on the row) and its engine
+    # died before TaskFlow saved the result: the second run sees drs's
+    # own sync settings and a target container that drs created.
+    first = {'containers': {'docs': {'created_at_target': True,
+                                     'previous_sync_to': '//own/sync'}},
+             'protected_at': 1000.0}
+    db, cloud = env([f.row(CONT, 'docs', protect_data=first)])
+    cloud.swift('source').protect_container.return_value = {
+        'protect_data': {'containers': {
+            'docs': {'created_at_target': False, 'previous_sync_to': None},
+            'docs_segments': {'created_at_target': True,
+                              'previous_sync_to': None}}},
+        'replica': {'site': 'site-b', 'container': 'docs'}}
+    with mock.patch.object(plans, '_now', return_value=1234.0):
+        data = _execute(protection.ProtectContainer(
+            resource={'type': CONT, 'id': 'docs'}))
+    assert data == {'containers': {
+        'docs': {'created_at_target': True, 'previous_sync_to': '//own/sync'},
+        'docs_segments': {'created_at_target': True,
+                          'previous_sync_to': None}},
+        'protected_at': 1000.0}
+
+
 def test_protect_container_undo(env):
     db, cloud = env([f.row(CONT, 'docs')])
     task = protection.ProtectContainer(resource={'type': CONT,

@@ -26,6 +26,7 @@ from taskflow import exceptions as tf_exc
 from taskflow.persistence import backends as tf_backends
 from taskflow.persistence.backends import impl_sqlalchemy
 from taskflow.persistence.backends import sqlalchemy as tf_sqlalchemy
+from taskflow.persistence.backends.sqlalchemy import tables as tf_tables
 from taskflow.persistence import models as tf_models
 
 from drs.db import api as db_api
@@ -74,13 +75,6 @@ class _Connection:
         return call
 
 
-class _Backend(impl_sqlalchemy.SQLAlchemyBackend):
-    """TaskFlow's SQLAlchemy backend on drs's oslo.db engine."""
-
-    def get_connection(self) -> Any:
-        return _Connection(super().get_connection())
-
-
 def _alembic_cfg(connection: sa.engine.Connection) -> alembic_config.Config:
     config = alembic_config.Config()
     config.set_main_option('script_location', _ENV_DIR)
@@ -103,6 +97,51 @@ def version(engine: sa.engine.Engine | None = None) -> str | None:
         return alembic_migration.MigrationContext.configure(
             conn, opts={'version_table': VERSION_TABLE}
         ).get_current_revision()
+
+
+class _SchemaConnection(impl_sqlalchemy.Connection):
+    """TaskFlow's SQLAlchemy connection on its backend's one schema.
+
+    TaskFlow's own builds its table objects anew for every connection,
+    i.e. for every atom state it saves: SQLAlchemy then compiles each
+    statement again (its cache is keyed by those objects), which was
+    about half of an engine's CPU per step on the crash suite's flows.
+    The tables are immutable schema objects, shared by every thread.
+    """
+
+    def __init__(self, backend: '_Backend', upgrade_lock):
+        # Not the parent's __init__, which builds the tables again.
+        self._backend = backend
+        self._upgrade_lock = upgrade_lock
+        self._engine = backend.engine
+        self._metadata, self._tables, self._converter = backend.schema()
+
+
+class _Backend(impl_sqlalchemy.SQLAlchemyBackend):
+    """TaskFlow's SQLAlchemy backend on drs's oslo.db engine: its
+    connections share its schema (:class:`_SchemaConnection`) and raise
+    TaskFlow's errors (:class:`_Connection`)."""
+
+    def __init__(self, conf, engine=None):
+        super().__init__(conf, engine=engine)
+        self._schema: tuple | None = None
+        self._schema_lock = threading.Lock()
+
+    def schema(self) -> tuple:
+        with self._schema_lock:
+            if self._schema is None:
+                metadata = sa.MetaData()
+                found = tf_tables.fetch(metadata)
+                self._schema = (metadata, found,
+                                impl_sqlalchemy._Alchemist(found))
+            return self._schema
+
+    def get_connection(self) -> Any:
+        conn = _SchemaConnection(self, upgrade_lock=self._upgrade_lock)
+        if not self._validated:  # type: ignore[has-type]
+            conn.validate(max_retries=self._max_retries)
+            self._validated = True
+        return _Connection(conn)
 
 
 def get_backend() -> Any:

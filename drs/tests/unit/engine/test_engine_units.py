@@ -130,3 +130,26 @@ def test_persistence_errors_are_taskflow_storage_failures():
     inner.update_atom_details.side_effect = tf_exc.NotFound('atom')
     with pytest.raises(tf_exc.NotFound):
         conn.update_atom_details('atom')
+
+
+def test_persistence_connections_share_one_schema(tmp_path):
+    """Every connection (one per atom state saved) uses the backend's
+    tables, so SQLAlchemy compiles TaskFlow's statements once; logbooks
+    still round-trip."""
+    from taskflow.persistence import models as tf_models
+    engine = sa.create_engine('sqlite:///%s' % (tmp_path / 'tf.sqlite'))
+    persistence.upgrade(engine)
+    backend = persistence._Backend(
+        {'connection': str(engine.url)}, engine=engine)
+    first, second = backend.get_connection(), backend.get_connection()
+    assert isinstance(first, persistence._Connection)
+    assert first._tables is second._tables
+    assert first._metadata is second._metadata
+    book = tf_models.LogBook('operation-x', uuid='op-x')
+    flow = tf_models.FlowDetail('protect-x', uuid='op-x')
+    flow.add(tf_models.TaskDetail('step-1', uuid='atom-1'))
+    book.add(flow)
+    first.save_logbook(book)
+    got = second.get_logbook('op-x')
+    assert [a.name for fd in got for a in fd] == ['step-1']
+    engine.dispose()

@@ -203,6 +203,10 @@ def _resource_rows(plan_id: str, source_site_id: str, resources: list[dict],
                 replica={}, protect_data={})
         row.source_site_id = source_site_id
         row.tier = res.get('tier', 1)
+        # Column values given with it (reprotect swaps the resources and
+        # sets their replication records in one transaction).
+        for key, value in (res.get('values') or {}).items():
+            setattr(row, key, value)
         row.position = position
         rows.append(row)
     return rows

@@ -162,7 +162,8 @@ def _reverse(flow: linear_flow.Flow, plan: dict) -> linear_flow.Flow:
     for stage in resources.REVERSE_STAGES:
         _per_resource(flow, stage, [(r, s) for r, s in found
                                     if s.stage == stage], keys)
-    flow.add(tasks.SwapDirection(requires=keys))
+    flow.add(tasks.SwapDirection(requires=keys,
+                                 reversed_from=bool(plan.get('reversed'))))
     return flow
 
 

@@ -870,33 +870,52 @@ class ReverseContainer(base.OperationTask):
 class SwapDirection(base.OperationTask):
     """The plan now protects what runs at the old target, into the old
     source: resources replaced by the recovered ones, direction swapped,
-    replication measured in the new direction."""
+    replication measured in the new direction.
+
+    :param reversed_from: the plan's direction when the operation was
+        posted (its flow's snapshot). A run that finds the plan in the
+        other one already is a run again after the swap (its engine died
+        before TaskFlow saved the result): it measures and reports, it
+        does not swap back.
+    """
 
     step = 'swap-direction'
     side_effects = False
 
+    def __init__(self, *args: Any, reversed_from: bool | None = None,
+                 **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.reversed_from = reversed_from
+
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             **results: Any) -> dict:
         plan = db_api.plan_get(context, plan_id)
-        old_rows = list(plan.resources)
-        swapped = []
-        rows: dict[tuple[str, str], dict] = {}
-        for row in old_rows:
-            rtype = row.resource_type
-            new, values = resources.steps_for(rtype).swapped(
-                context, plan_id, row, results)
-            rows[(rtype, new)] = values
-            swapped.append({'type': rtype, 'id': new, 'tier': row.tier})
-        reversed_now = not plan.reversed
-        db_api.plan_update(context, plan_id, {'reversed': reversed_now},
-                           resources=swapped, require_idle=False)
-        for (rtype, rid), values in rows.items():
-            db_api.protected_resource_update(
-                context, plan_id, rtype, rid,
-                dict(values, replication_state=drv_base.STATE_REPLICATING))
-        for row in old_rows:
-            resources.steps_for(row.resource_type).swapped_out(
-                context, plan_id, row)
+        if self.reversed_from is not None and \
+                bool(plan.reversed) != self.reversed_from:
+            swapped = [{'type': r.resource_type, 'id': r.resource_id,
+                        'tier': r.tier} for r in plan.resources]
+            reversed_now = bool(plan.reversed)
+        else:
+            swapped = []
+            for row in plan.resources:
+                rtype = row.resource_type
+                new, values = resources.steps_for(rtype).swapped(
+                    context, plan_id, row, results)
+                swapped.append({'type': rtype, 'id': new, 'tier': row.tier,
+                                'values': dict(
+                                    values, replication_state=drv_base
+                                    .STATE_REPLICATING)})
+            for row in plan.resources:
+                resources.steps_for(row.resource_type).swapped_out(
+                    context, plan_id, row)
+            reversed_now = not plan.reversed
+            # The direction and the new resources with their values in
+            # one transaction: a run that dies finds either nothing or
+            # all of it done.
+            db_api.plan_update(context, plan_id, {'reversed': reversed_now},
+                               resources=swapped, require_idle=False)
+            swapped = [{k: r[k] for k in ('type', 'id', 'tier')}
+                       for r in swapped]
         try:
             figures = measure.measure(context, plan_id)
         except Exception as e:

@@ -43,6 +43,21 @@ def test_resource_state_survives_a_resource_update(ctx, plan):
     assert got == [('v3', 1, 'unprotected'), ('v1', 5, 'replicating')]
 
 
+def test_resources_replaced_with_their_values_in_one_update(ctx, plan):
+    updated = db_api.plan_update(ctx, plan.id, {'reversed': True},
+                                 resources=[
+        {'type': 'OS::Cinder::Volume', 'id': 'v9', 'values': {
+            'protect_data': {'mode': 'volume-type'},
+            'replication_state': 'replicating'}},
+        {'type': 'OS::Cinder::Volume', 'id': 'v1', 'values': {
+            'replica': {'site': 'a'}}}], require_idle=False)
+    assert updated.reversed is True
+    got = {r.resource_id: (r.protect_data, r.replica, r.replication_state)
+           for r in db_api.plan_get(ctx, plan.id).resources}
+    assert got == {'v9': ({'mode': 'volume-type'}, {}, 'replicating'),
+                   'v1': ({}, {'site': 'a'}, 'unprotected')}
+
+
 def test_operation_create_takes_the_plan(ctx, plan):
     op = db_api.operation_create(ctx, plan.id, 'protect', {})
     assert op.status == 'pending'

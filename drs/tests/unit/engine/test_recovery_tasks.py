@@ -1009,18 +1009,21 @@ def test_swap_direction_replaces_resources_and_flips_the_plan(
                            return_value={'rpo_seconds_achieved': 1.0}), \
             mock.patch.object(recovery.time, 'time', return_value=9.0):
         out = _execute(
-            recovery.SwapDirection(),
+            recovery.SwapDirection(reversed_from=was_reversed),
             recipe_s1={'old': 's1', 'new': 'new-s1',
                        'volume_ids': ['new-vb']},
             reversed_docs=reversed_docs)
     resources = [{'type': SRV, 'id': 'new-s1', 'tier': 1},
                  {'type': VOL, 'id': 'new-v1', 'tier': 2},
                  {'type': CONT, 'id': 'docs', 'tier': 3}]
+    # The resources and their records with the direction, in one call.
     db.plan_update.assert_called_once_with(
         mock.ANY, PLAN, {'reversed': not was_reversed},
-        resources=resources, require_idle=False)
-    values = {c.args[3]: c.args[4]
-              for c in db.protected_resource_update.call_args_list}
+        resources=mock.ANY, require_idle=False)
+    given = db.plan_update.call_args.kwargs['resources']
+    assert [{k: r[k] for k in ('type', 'id', 'tier')}
+            for r in given] == resources
+    values = {r['id']: r['values'] for r in given}
     assert values['new-s1'] == {
         'protect_data': {'volumes': {'new-vb': {
             'mode': 'volume-type', 'protected_at': 9.0}}},
@@ -1030,6 +1033,7 @@ def test_swap_direction_replaces_resources_and_flips_the_plan(
                                                 'protected_at': 9.0}
     assert values['docs'] == dict(reversed_docs,
                                   replication_state='replicating')
+    db.protected_resource_update.assert_not_called()
     db.recipe_delete.assert_called_once_with(mock.ANY, PLAN, 's1')
     assert out == {'cutoff': {}, 'reversed': not was_reversed,
                    'resources': resources,
@@ -1037,6 +1041,28 @@ def test_swap_direction_replaces_resources_and_flips_the_plan(
     db.operation_update.assert_called_once_with(mock.ANY, f.OP,
                                                 {'result': out})
     assert cloud.calls() == []
+
+
+@pytest.mark.parametrize('was_reversed', [False, True])
+def test_swap_direction_run_again_after_the_swap_does_not_swap_back(
+        env, was_reversed):
+    # Its engine died after the swap, before TaskFlow saved the result:
+    # the plan is in the other direction already, with the new resources.
+    rows = [f.row(SRV, 'new-s1', tier=1), f.row(CONT, 'docs', tier=3)]
+    db, cloud = env(rows, reversed_=not was_reversed,
+                    op=f.operation(result={'cutoff': {}}))
+    with mock.patch.object(measure, 'measure',
+                           return_value={'rpo_seconds_achieved': 1.0}):
+        out = _execute(recovery.SwapDirection(reversed_from=was_reversed),
+                       recipe_s1={'old': 's1', 'new': 'new-s1',
+                                  'volume_ids': ['new-vb']},
+                       reversed_docs={})
+    db.plan_update.assert_not_called()
+    db.recipe_delete.assert_not_called()
+    db.protected_resource_update.assert_not_called()
+    assert out['reversed'] is (not was_reversed)
+    assert out['resources'] == [{'type': SRV, 'id': 'new-s1', 'tier': 1},
+                                {'type': CONT, 'id': 'docs', 'tier': 3}]
 
 
 def test_swap_direction_keeps_a_failed_measurement_in_the_result(env):

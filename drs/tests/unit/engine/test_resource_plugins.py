@@ -289,12 +289,14 @@ def test_reprotect_includes_and_runs_the_plugin_step(plugins, cloud_db):
     _run(flow)
     assert ('reverse', 'sh1', None) in BACKEND.calls
     swapped = db.plan_update.call_args_list[0].kwargs['resources']
-    assert {'type': SHARE, 'id': 'sh1', 'tier': 1} in swapped
-    assert {'type': VOL, 'id': 'vol-b', 'tier': 1} in swapped
+    ids = [{k: r[k] for k in ('type', 'id', 'tier')} for r in swapped]
+    assert {'type': SHARE, 'id': 'sh1', 'tier': 1} in ids
+    assert {'type': VOL, 'id': 'vol-b', 'tier': 1} in ids
+    # Set with the swap, in the same transaction.
     assert {'protect_data': {'share': 'reversed'},
             'replica': {'kind': 'share-mirror'},
-            'replication_state': drv_base.STATE_REPLICATING} in \
-        _row_updates(db, SHARE, 'sh1')
+            'replication_state': drv_base.STATE_REPLICATING} == \
+        swapped[ids.index({'type': SHARE, 'id': 'sh1', 'tier': 1})]['values']
 
 
 def test_every_action_flow_validates_with_the_plugin(plugins):

@@ -1445,15 +1445,39 @@ class Cloud:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """How many of each kind exist at each site."""
-        out = {}
-        for name, kinds in self.inventory().items():
-            out[name] = {kind: (sum(len(c) for c in items.values())
-                                if kind == 'containers' else len(items))
-                         for kind, items in kinds.items()}
-        return out
+        return counts(self.inventory())
 
     def servers(self, site_name: str) -> dict[str, dict]:
         return self.snapshot()['sites'][site_name]['servers']
+
+
+def counts(inventory: dict) -> dict[str, dict[str, int]]:
+    """How many of each kind an :meth:`Cloud.inventory` holds per site."""
+    return {name: {kind: (sum(len(c) for c in items.values())
+                          if kind == 'containers' else len(items))
+                   for kind, items in kinds.items()}
+            for name, kinds in inventory.items()}
+
+
+def names(inventory: dict, plan_id: str) -> dict[str, dict[str, list]]:
+    """The names of what an inventory holds, per site and kind, sorted
+    (twice the same name: a duplicate), with the plan's id (which names
+    of recovered things carry) as ``PLAN``: comparable between two
+    databases' runs of the same actions."""
+    out: dict[str, dict[str, list]] = {}
+    for site, kinds in inventory.items():
+        out[site] = {}
+        for kind, items in kinds.items():
+            if kind == 'containers':
+                found = ['%s/%s' % (acct, c) for acct, cs in items.items()
+                         for c in cs]
+            elif kind in ('pool', 'keypairs'):
+                found = list(items)
+            else:
+                found = [v.get('name') or '' for v in items.values()]
+            out[site][kind] = sorted(n.replace(plan_id, 'PLAN')
+                                     for n in found)
+    return out
 
 
 def _strip(value: Any) -> Any:
@@ -1490,7 +1514,11 @@ def diff(left: Any, right: Any, path: str = '') -> list[str]:
 
 def main() -> None:
     """drs-engine against the fake cloud of ``DRS_FAKECLOUD``."""
-    install_identity()
+    # Run as ``-m``, this module is __main__: the drivers drs loads by
+    # class path are those of drs.tests.fakecloud, whose store the
+    # identity must share.
+    from drs.tests import fakecloud
+    fakecloud.install_identity()
     from drs.cmd import engine
     sys.exit(engine.main())
 

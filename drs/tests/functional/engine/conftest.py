@@ -147,7 +147,9 @@ class EngineCloud:
 
     # ------------------------------------------------------------ engines
 
-    def config_file(self, host: str, jobboard: bool, **engine) -> str:
+    def config_file(self, host: str, jobboard: bool,
+                    sections: dict[str, dict] | None = None,
+                    **engine) -> str:
         options = {
             'topic': self.topic,
             'jobboard_name': self.jobboard_name,
@@ -171,15 +173,24 @@ class EngineCloud:
             'rabbit_retry_backoff = 1', 'rabbit_interval_max = 2',
             '[engine]',
         ] + ['%s = %s' % kv for kv in options.items()]
+        for section, values in (sections or {}).items():
+            lines += ['[%s]' % section] + ['%s = %s' % kv
+                                           for kv in values.items()]
         with open(path, 'w') as f:
             f.write('\n'.join(lines) + '\n')
         return path
 
     def start_engine(self, host: str, jobboard: bool = True,
+                     command: list[str] | None = None,
+                     env: dict[str, str] | None = None,
+                     sections: dict[str, dict] | None = None,
                      **engine) -> EngineProcess:
-        path = self.config_file(host, jobboard, **engine)
+        """A drs-engine (or ``command``, given the same arguments) with
+        ``[engine]`` options ``engine`` and other ``sections``."""
+        path = self.config_file(host, jobboard, sections=sections, **engine)
         popen = subprocess.Popen(
-            engine_executable() + ['--config-file', path],
+            (command or engine_executable()) + ['--config-file', path],
+            env=dict(os.environ, **(env or {})),
             stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(self.directory,
                                      'engine-%s.err' % host), 'a'),
@@ -398,3 +409,11 @@ def private_rabbitmq_cloud(request, conf, tmp_path, private_rabbitmq):
     """An engine test bed on SQLite and a private RabbitMQ."""
     yield from _cloud(request, conf, tmp_path, 'sqlite',
                       rabbit_url=private_rabbitmq.url)
+
+
+@pytest.fixture(scope='session')
+def chain(tmp_path_factory):
+    """The crash suite's actions: each one's starting state, uncrashed
+    outcome and step-boundary snapshots (built once, a few seconds)."""
+    from drs.tests.functional.engine import crashbed
+    return crashbed.Chain(str(tmp_path_factory.mktemp('crash'))).build()

@@ -295,11 +295,19 @@ class Bed:
     at them (configuration, database, persistence, drivers)."""
 
     def __init__(self, directory: str, db_file: str, cloud_state: dict,
-                 redis_url: str | None = None):
+                 redis_url: str | None = None,
+                 store_file: str | None = None):
         self.directory = directory
         self.db_file = db_file
         self.url = 'sqlite:///%s' % db_file
-        self.store = fakecloud.MemoryStore(cloud_state)
+        self.store_file = store_file
+        self.store: fakecloud.Store
+        if store_file:
+            # Shared with engines in other processes.
+            self.store = fakecloud.FileStore(store_file)
+            self.store.replace(cloud_state)
+        else:
+            self.store = fakecloud.MemoryStore(cloud_state)
         self.cloud = fakecloud.Cloud(self.store)
         self.redis_url = redis_url
         self.jobboard_name = 'drs-crash-%s' % uuid.uuid4().hex[:10]
@@ -577,12 +585,13 @@ class Template:
         self.db_file = db_file
         self.cloud_state = cloud_state
 
-    def bed(self, directory: str, redis_url: str | None = None) -> Bed:
+    def bed(self, directory: str, redis_url: str | None = None,
+            store_file: str | None = None) -> Bed:
         db_file = os.path.join(directory, 'drs-%s.sqlite'
                                % uuid.uuid4().hex[:8])
         shutil.copyfile(self.db_file, db_file)
         return Bed(directory, db_file, copy.deepcopy(self.cloud_state),
-                   redis_url=redis_url)
+                   redis_url=redis_url, store_file=store_file)
 
 
 class Snapshot:
@@ -620,6 +629,7 @@ class Chain:
         self.seconds: dict[str, float] = {}
         self.operations: dict[str, str] = {}
         self.snapshots: dict[str, dict[tuple[str, str], Snapshot]] = {}
+        self.plan_id = ''
 
     def build(self) -> 'Chain':
         base_file = os.path.join(self.directory, 'seed.sqlite')
@@ -632,7 +642,7 @@ class Chain:
         seeded = Template(base_file, {})
         with seeded.bed(self.directory) as bed:
             ids = seed(bed.cloud)
-            create_plan(bed.context, ids)
+            self.plan_id = create_plan(bed.context, ids)
             self.start['protect'] = Template(
                 os.path.join(self.directory, 'before-protect.sqlite'), {})
             self.start['protect'].cloud_state = bed.save(
@@ -684,11 +694,13 @@ class Chain:
 
     def bed(self, action: str, directory: str | None = None,
             redis_url: str | None = None,
-            template: Template | None = None) -> Bed:
+            template: Template | None = None,
+            store_file: str | None = None) -> Bed:
         """A bed in the state ``action`` starts from (for a failover:
         site A is down, as after a disaster), or in ``template``."""
         bed = (template or self.start[action]).bed(
-            directory or self.directory, redis_url=redis_url)
+            directory or self.directory, redis_url=redis_url,
+            store_file=store_file)
         if action == 'failover':
             bed.cloud.site_down(SITE_A)
         return bed

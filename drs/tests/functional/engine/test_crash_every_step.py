@@ -58,13 +58,6 @@ DEATHS = [(a, p, s, False) for a, p, s in (
         ('failback', 'after-run', 'import-volumes-web'))]
 
 
-@pytest.fixture(scope='session')
-def chain(tmp_path_factory):
-    """Every action's starting state, uncrashed outcome and boundary
-    snapshots (built once, a few seconds)."""
-    return crashbed.Chain(str(tmp_path_factory.mktemp('crash'))).build()
-
-
 def _explain(bed, op, what) -> str:
     events = ['%s %s %s' % (e.step, e.state, (e.message or '')[:120])
               for e in bed.events(op.id)]

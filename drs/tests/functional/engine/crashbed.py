@@ -274,7 +274,27 @@ class Crash:
         with contextlib.ExitStack() as stack:
             for p in patches:
                 stack.enter_context(p)
+            stack.enter_context(_quiet_deaths())
             yield self
+
+
+@contextlib.contextmanager
+def _quiet_deaths():
+    """A thread of the dead engine that ends with :class:`EngineDied` is
+    expected; any other thread's exception is reported as before."""
+    report = threading.excepthook
+
+    def hook(args):
+        if args.exc_type is not None and issubclass(args.exc_type,
+                                                    EngineDied):
+            return
+        report(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        threading.excepthook = report
 
 
 # --------------------------------------------------------------------- bed

@@ -164,6 +164,9 @@ def ceph(cloud):
     """cloud.json's ``ceph`` (the ceph profile's clusters, RGW zones);
     skips unless the cloud runs the profile."""
     if 'ceph' not in cloud.data:
+        if os.environ.get('DRS_TEST_REQUIRE_CEPH'):
+            pytest.fail('DRS_TEST_REQUIRE_CEPH is set but the test cloud '
+                        'does not run the ceph profile')
         pytest.skip('the test cloud does not run the ceph profile '
                     '(testcloud up --profile ceph)')
     return cloud.data['ceph']

@@ -200,7 +200,8 @@ class VolumeDriver(SiteDriver, metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def import_volume(self, host: str, reference: dict, name: str,
                       volume_type: str | None, bootable: bool,
-                      metadata: dict[str, str]) -> dict[str, Any]:
+                      metadata: dict[str, str], *,
+                      fresh: bool = False) -> dict[str, Any]:
         """Manage ``reference`` on ``host`` (admin) and transfer it to the
         project; ``id``, ``name``, ``size``, ``volume_type``, ``status``,
         ``bootable``.
@@ -208,7 +209,10 @@ class VolumeDriver(SiteDriver, metaclass=abc.ABCMeta):
         Idempotent by ``metadata``: a volume already imported (in the
         project, or still in drs's project awaiting transfer) is taken
         up where it was left (``host`` and ``reference`` are then not
-        used).
+        used). ``fresh``: the caller has just looked for such a volume
+        in both projects and found none, so the import starts at the
+        manage without looking again (a run that dies after it is
+        resumed without ``fresh``).
         """
 
     @abc.abstractmethod

@@ -442,13 +442,14 @@ class FakeVolumeDriver(_Site, base.VolumeDriver):
 
     def import_volume(self, host: str, reference: dict, name: str,
                       volume_type: str | None, bootable: bool,
-                      metadata: dict[str, str]) -> dict[str, Any]:
+                      metadata: dict[str, str], *,
+                      fresh: bool = False) -> dict[str, Any]:
         # As Cinder's driver: what a run that died imported is taken up;
         # else manage (into drs's project), then transfer (two calls).
-        mine = self.find_volumes(metadata)
+        mine = [] if fresh else self.find_volumes(metadata)
         if mine:
             return self._import_view(mine[0])
-        pending = self.find_volumes(metadata, service=True)
+        pending = [] if fresh else self.find_volumes(metadata, service=True)
         vid = pending[0]['id'] if pending else self._manage(
             host, reference, name, volume_type, bootable, metadata)
         project = self._project()

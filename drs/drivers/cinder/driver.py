@@ -249,13 +249,15 @@ class CinderVolumeDriver(base.VolumeDriver):
 
     def import_volume(self, host: str, reference: dict, name: str,
                       volume_type: str | None, bootable: bool,
-                      metadata: dict[str, str]) -> dict[str, Any]:
-        mine = self.find_volumes(metadata)
-        if mine:
-            vol = self.wait_volume(mine[0]['id'], ('available', 'in-use'))
-            return self._import_view(vol)
+                      metadata: dict[str, str], *,
+                      fresh: bool = False) -> dict[str, Any]:
+        if not fresh:
+            mine = self.find_volumes(metadata)
+            if mine:
+                vol = self.wait_volume(mine[0]['id'], ('available', 'in-use'))
+                return self._import_view(vol)
         service = self._client(service=True)
-        pending = self.find_volumes(metadata, service=True)
+        pending = [] if fresh else self.find_volumes(metadata, service=True)
         if pending:
             vid = pending[0]['id']
         else:
@@ -264,10 +266,12 @@ class CinderVolumeDriver(base.VolumeDriver):
                 bootable=bootable, metadata=metadata).id
         vol = self.wait_volume(vid, ('available', 'awaiting-transfer'),
                                service=True)
-        for t in service.transfers.list():
-            if t.volume_id == vid:
-                service.transfers.delete(t.id)
-        vol = self.wait_volume(vid, ('available',), service=True)
+        if vol['status'] == 'awaiting-transfer':
+            # A transfer of a run that died: its auth key is lost.
+            for t in service.transfers.list():
+                if t.volume_id == vid:
+                    service.transfers.delete(t.id)
+            vol = self.wait_volume(vid, ('available',), service=True)
         # Cinder refuses an empty transfer name: a resumed import may
         # know the volume only by its metadata.
         transfer = service.transfers.create(

@@ -260,7 +260,8 @@ class ImportServerVolumes(base.OperationTask):
                         replica['host'] or '', replica['reference'],
                         name=name,
                         volume_type=mapping.get(vtype or '', vtype),
-                        bootable=bool(vol.get('bootable')), metadata=meta)
+                        bootable=bool(vol.get('bootable')), metadata=meta,
+                        fresh=True)
             except Exception as e:
                 _sub_event(context, operation_id, step, base.EVENT_FAILED,
                            plans.VOLUME, vid, base.safe_message(e))

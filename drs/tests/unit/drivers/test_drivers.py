@@ -444,6 +444,35 @@ def test_import_volume_resumed_in_drs_project_transfers_with_a_name(conf):
     assert out['id'] == 'v-new' and out['status'] == 'available'
 
 
+def test_import_volume_fresh_manages_without_looking_again(conf):
+    """``fresh`` (the task has just looked in both projects): manage,
+    transfer and accept, with no list call and no stale transfer looked
+    for; what a dead run left is still taken up without it (above)."""
+    conf.config(group='recovery', resource_timeout=5)
+    meta = {'drs_plan': 'p', 'drs_source': 'v-src', 'drs_kind': 'failover'}
+    tenant, service = mock.Mock(), mock.Mock()
+    service.volumes.manage.return_value = mock.Mock(id='v-new')
+    service.volumes.get.return_value = _vol('v-new', 'available', 'n', meta)
+    tenant.volumes.get.return_value = _vol('v-new', 'available', 'n', meta)
+    service.transfers.create.return_value = mock.Mock(id='t-1',
+                                                      auth_key='k')
+    site = _target_site(tenant, service)
+
+    out = site.import_volume('h@b#p', {'source-name': 'x'}, 'n', 'rep',
+                             True, meta, fresh=True)
+
+    service.volumes.manage.assert_called_once_with(
+        'h@b#p', {'source-name': 'x'}, name='n', volume_type='rep',
+        bootable=True, metadata=meta)
+    tenant.volumes.list.assert_not_called()
+    service.volumes.list.assert_not_called()
+    service.transfers.list.assert_not_called()
+    assert service.volumes.get.call_count == 1
+    service.transfers.create.assert_called_once_with('v-new', name='n')
+    tenant.transfers.accept.assert_called_once_with('t-1', 'k')
+    assert out['id'] == 'v-new' and out['status'] == 'available'
+
+
 def test_import_volume_adopts_what_the_tenant_has_already(conf):
     conf.config(group='recovery', resource_timeout=5)
     meta = {'drs_plan': 'p', 'drs_source': 'v-src', 'drs_kind': 'failover'}

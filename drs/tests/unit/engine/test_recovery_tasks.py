@@ -190,7 +190,8 @@ def _promoted(vol, force=False):
                                     % vol['id']})
 
 
-def _imported(host, reference, name, volume_type, bootable, metadata):
+def _imported(host, reference, name, volume_type, bootable, metadata,
+              fresh=False):
     return {'id': 'new-%s' % metadata[naming.META_SOURCE], 'name': name,
             'volume_type': volume_type, 'bootable': bootable}
 
@@ -215,11 +216,11 @@ def test_import_server_volumes_promotes_then_imports(env, action, force):
         mock.call('b@pool#pool', {'source-name': 'replica-vb'},
                   name='drs-failover-vb', volume_type='plain-a',
                   bootable=True,
-                  metadata=naming.meta('failover', PLAN, 'vb')),
+                  metadata=naming.meta('failover', PLAN, 'vb'), fresh=True),
         mock.call('b@pool#pool', {'source-name': 'replica-vd'},
                   name='drs-failover-vd', volume_type='rep-b',
                   bootable=False,
-                  metadata=naming.meta('failover', PLAN, 'vd'))]
+                  metadata=naming.meta('failover', PLAN, 'vd'), fresh=True)]
     assert out['order'] == ['vb', 'vd']
     assert out['volumes']['vd']['id'] == 'new-vd'
     # Looked for at the project's and drs's own (mid-transfer) volumes.

@@ -120,8 +120,8 @@ fi
 # that restart a broker or a database start private ones (other ports,
 # their own directories): the machine's RabbitMQ and MariaDB serve the test
 # cloud.
-# The test cloud comes up meanwhile (mostly waiting on services: about 3
-# minutes, 5 with Ceph, saved from the run's length).
+# The test cloud comes up meanwhile (5 minutes with Ceph, mostly waiting
+# on services; the tests beside it run slower, so less than that is saved).
 status=0
 cloud_up --background
 say "unit and functional tests"

@@ -56,6 +56,11 @@ def _backend(conf, here, there):
                                         conf=conf)
 
 
+def _print_times(times, more=''):
+    print('RBD backend times (s): %s%s' % (', '.join(
+        '%s %.1f' % kv for kv in times.items()), more))
+
+
 def test_rbd_backend_cycle(cloud, ceph):
     conf = _conf(ceph)
     a, b = ceph['sites']['a'], ceph['sites']['b']
@@ -138,9 +143,8 @@ def test_rbd_backend_cycle(cloud, ceph):
             # test_ceph_recovery runs the forced promote (A frozen) and
             # the split-brain reverse through drs in every Ceph run; here
             # they add about 2.5 minutes, so only when asked.
-            print('RBD backend times (s): %s; forced promote and split '
-                  'brain: DRS_TEST_CEPH_THOROUGH=1' % ', '.join(
-                      '%s %.1f' % kv for kv in times.items()))
+            _print_times(times, '; forced promote and split brain: '
+                         'DRS_TEST_CEPH_THOROUGH=1')
             return
 
         # -- forced promote at B with A's cluster frozen (bounded)
@@ -175,8 +179,7 @@ def test_rbd_backend_cycle(cloud, ceph):
         wait_until('A resynced from B', resynced, timeout=240, interval=3)
         times['resync'] = time.monotonic() - t
         assert ch.mirror_info(a, image)['primary'] is False
-        print('RBD backend times (s): %s' % ', '.join(
-            '%s %.1f' % kv for kv in times.items()))
+        _print_times(times)
     finally:
         # Give the volume back to A so Cinder A can delete it.
         try:

@@ -29,8 +29,14 @@ engine_opts = [
         help=_('How many operations one engine worker runs at the same '
                'time.')),
     cfg.IntOpt(
-        'max_parallel_tasks', default=8, min=1,
-        help=_('How many tasks of one operation may run in parallel.')),
+        'max_parallel_tasks', default=64, min=1,
+        help=_('How many tasks of one operation may run in parallel, at '
+               'most. Each operation runs as many as its flow can run at '
+               'once (every import of the plan together, then every '
+               'server of a tier), up to this many and never more than '
+               'the database pool hands out at once ([database] '
+               'max_pool_size plus max_overflow). On SQLite an '
+               'operation runs one task at a time.')),
     cfg.StrOpt(
         'jobboard_backend_url',
         secret=True,

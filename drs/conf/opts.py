@@ -31,7 +31,10 @@ def list_opts() -> list[tuple]:
 def set_defaults(conf: cfg.ConfigOpts | None = None) -> None:
     """Defaults drs gives to options of libraries."""
     conf = conf or cfg.CONF
-    db_options.set_defaults(conf, connection=_DEFAULT_SQL_CONNECTION)
+    # A pool of 16 (and oslo.db's overflow of 50) serves [engine]
+    # max_parallel_tasks (64) without opening a connection per task.
+    db_options.set_defaults(conf, connection=_DEFAULT_SQL_CONNECTION,
+                            max_pool_size=16)
     policy_opts.set_defaults(conf, enforce_scope=True,
                              enforce_new_defaults=True)
     cors.set_defaults(

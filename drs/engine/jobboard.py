@@ -90,16 +90,23 @@ def job_operation_ids(board) -> set[str]:
 class OperationConductor(impl_nonblocking.NonBlockingConductor):
     """Claims operation jobs, runs their flows, renews its claims."""
 
-    def __init__(self, name: str, jobboard, persistence, engine_options,
+    def __init__(self, name: str, jobboard, persistence, load_engine,
                  host: str, max_simultaneous_jobs: int):
-        engine_options = dict(engine_options)
+        """``load_engine(flow_detail, store, backend)``: the engine of a
+        job's flow (:func:`drs.engine.runner.load_engine`, sized to the
+        flow)."""
         super().__init__(name, jobboard, persistence=persistence,
-                         engine=engine_options.pop('engine', None),
-                         engine_options=engine_options,
                          max_simultaneous_jobs=max_simultaneous_jobs)
+        self._load_engine = load_engine
         self._host = host
         self._renewer_stop = threading.Event()
         self._renewer: threading.Thread | None = None
+
+    def _engine_from_job(self, job):
+        flow_detail = self._flow_detail_from_job(job)
+        store = dict((flow_detail.meta or {}).get('store') or {})
+        store.update((job.details or {}).get('store') or {})
+        return self._load_engine(flow_detail, store, self._persistence)
 
     def _listeners_from_job(self, job, engine):
         found = super()._listeners_from_job(job, engine)

@@ -65,7 +65,7 @@ class EngineManager:
             self.jobboard = drs_jobboard.get_jobboard(backend)
             self.conductor = drs_jobboard.OperationConductor(
                 self.host, drs_jobboard.get_jobboard(backend), backend,
-                drs_runner.engine_options(), host=self.host,
+                drs_runner.load_engine, host=self.host,
                 max_simultaneous_jobs=CONF.engine.max_concurrent_operations)
             self._spawn(self.conductor.run, 'drs-conductor')
         self.runner = drs_runner.OperationRunner(

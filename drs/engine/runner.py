@@ -42,17 +42,45 @@ LOG = log.getLogger(__name__)
 _UNSTORED_CONTEXT_KEYS = ('auth_token', 'auth_token_info', 'service_token')
 
 
-def engine_options() -> dict:
-    """Options of the TaskFlow engines that run operations.
+def pool_capacity() -> int | None:
+    """How many connections the database pool hands out at once (its
+    size and overflow), None when it is unbounded."""
+    size = CONF.database.max_pool_size
+    if not size:
+        return None
+    return size + max(CONF.database.max_overflow or 0, 0)
+
+
+def engine_options(flow=None) -> dict:
+    """Options of the TaskFlow engine that runs an operation's ``flow``.
 
     SQLite allows one writer at a time and fails a transaction that reads
     then writes while another one writes: its flows run one task at a
-    time. Other databases run independent tasks in parallel threads.
+    time. Other databases run independent tasks in parallel threads: as
+    many as the flow can run at once (its widest unordered group: every
+    import of the plan, or every server of a tier), at most ``[engine]
+    max_parallel_tasks`` and never more than the database pool can serve
+    (each task reads and records through it).
     """
     if (CONF.database.connection or '').startswith('sqlite'):
         return {'engine': 'serial'}
+    workers = CONF.engine.max_parallel_tasks
+    if flow is not None:
+        workers = min(workers, max(1, flow_utils.width(flow)))
+    capacity = pool_capacity()
+    if capacity:
+        workers = min(workers, capacity)
     return {'engine': 'parallel', 'executor': 'threaded',
-            'max_workers': CONF.engine.max_parallel_tasks}
+            'max_workers': workers}
+
+
+def load_engine(flow_detail, store: dict, backend, **extra):
+    """The engine of a saved flow detail: the flow rebuilt from its
+    factory, run with :func:`engine_options` sized to it."""
+    flow = engines.flow_from_detail(flow_detail)
+    return engines.load(flow, flow_detail=flow_detail, store=store,
+                        backend=backend, **dict(engine_options(flow),
+                                                **extra))
 
 
 def store_context(context: drs_context.RequestContext) -> dict:
@@ -225,9 +253,7 @@ def run_flow(operation_id: str, host: str) -> str | None:
                              tf_states.FAILURE):
         # The flow ended but its engine died before the operation did.
         return listeners.finish_operation(operation_id, flow_detail.state)
-    engine = engines.load_from_detail(
-        flow_detail, store=store, backend=persistence.get_backend(),
-        **engine_options())
+    engine = load_engine(flow_detail, store, persistence.get_backend())
     with listeners.OperationListener(engine, operation_id, host):
         try:
             engine.run()

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from taskflow import atom as tf_atom
 from taskflow import flow as tf_flow
+from taskflow.patterns import linear_flow
 
 
 def plan_snapshot(plan) -> dict:
@@ -35,6 +36,19 @@ def iter_atoms(flow: tf_flow.Flow) -> Iterator[tf_atom.Atom]:
             yield from iter_atoms(node)
         else:
             yield node
+
+
+def width(flow: tf_flow.Flow) -> int:
+    """How many atoms of ``flow`` can run at the same time: a linear
+    flow runs one child at a time (its widest), an unordered or graph
+    flow all of its children together (the sum of their widths)."""
+    widths = [width(node) if isinstance(node, tf_flow.Flow) else 1
+              for node, _meta in flow.iter_nodes()]
+    if not widths:
+        return 0
+    if isinstance(flow, linear_flow.Flow):
+        return max(widths)
+    return sum(widths)
 
 
 def retrying(flow_class, name: str, *atoms, attempts: int = 2):

@@ -46,6 +46,50 @@ def test_sqlite_flows_run_one_task_at_a_time(conf):
     assert runner.engine_options()['engine'] == 'parallel'
 
 
+def _flow(n_imports, tiers):
+    from taskflow.patterns import linear_flow
+    from taskflow.patterns import unordered_flow
+    from taskflow import task
+
+    class Step(task.Task):
+        def execute(self):
+            return None
+
+    flow = linear_flow.Flow('op').add(Step('cutoff'))
+    flow.add(unordered_flow.Flow('storage').add(
+        *[Step('import-%d' % i) for i in range(n_imports)]))
+    for t, n in enumerate(tiers):
+        create = unordered_flow.Flow('create-%d' % t).add(*[
+            linear_flow.Flow('server-%d-%d' % (t, i)).add(
+                Step('ports-%d-%d' % (t, i)), Step('create-%d-%d' % (t, i)))
+            for i in range(n)])
+        flow.add(create)
+    return flow.add(Step('finish'))
+
+
+def test_the_parallelism_is_sized_from_the_flow(conf):
+    from drs.engine.flows import flow_utils
+
+    conf.config(group='database', connection='mysql+pymysql://h/drs')
+    # The widest group: 12 imports; a server's linear chain counts once.
+    flow = _flow(12, [4, 5])
+    assert flow_utils.width(flow) == 12
+    assert flow_utils.width(_flow(2, [7])) == 7
+    conf.config(group='engine', max_parallel_tasks=64)
+    assert runner.engine_options(flow)['max_workers'] == 12
+    # Bounded by [engine] max_parallel_tasks...
+    conf.config(group='engine', max_parallel_tasks=8)
+    assert runner.engine_options(flow)['max_workers'] == 8
+    # ... and by what the database pool can hand out at once.
+    conf.config(group='engine', max_parallel_tasks=64)
+    conf.config(group='database', max_pool_size=4, max_overflow=6)
+    assert runner.pool_capacity() == 10
+    assert runner.engine_options(flow)['max_workers'] == 10
+    conf.config(group='database', max_pool_size=0)
+    assert runner.pool_capacity() is None
+    assert runner.engine_options(_flow(100, []))['max_workers'] == 64
+
+
 @pytest.fixture
 def mgr(conf):
     m = manager.EngineManager('host-1', worker_id=2)

@@ -117,15 +117,13 @@ def test_the_runner_releases_the_operation_s_listings(monkeypatch):
     monkeypatch.setattr(runner.persistence, 'get_backend', mock.Mock())
     monkeypatch.setattr(runner.db_api, 'operation_get', lambda ctx, op_id:
                         types.SimpleNamespace(status=states.OP_RUNNING))
-    monkeypatch.setattr(runner, 'engine_options', dict)
     engine = mock.Mock()
 
     def run():
         listings.of('op-9').get('volumes', lambda: ['v'])
         raise RuntimeError('a step failed')
     engine.run.side_effect = run
-    monkeypatch.setattr(runner.engines, 'load_from_detail',
-                        lambda *a, **k: engine)
+    monkeypatch.setattr(runner, 'load_engine', lambda *a, **k: engine)
     monkeypatch.setattr(runner.listeners, 'OperationListener',
                         mock.MagicMock())
     runner.run_flow('op-9', 'host-1')

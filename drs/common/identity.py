@@ -66,8 +66,17 @@ def _load_auth(**overrides):
     return auth
 
 
+# Version discovery documents, shared by every session of the process:
+# they describe the services (versions, microversion ranges), the same
+# for every project, and hold nothing secret. A session of its own would
+# discover each endpoint again for every plan's trust and after every
+# ``trust_session_ttl``.
+_DISCOVERY_CACHE: dict[str, Any] = {}
+
+
 def _session(auth, site: dict | None = None) -> ks_session.Session:
-    sess = ks_loading.load_session_from_conf_options(CONF, GROUP, auth=auth)
+    sess = ks_loading.load_session_from_conf_options(
+        CONF, GROUP, auth=auth, discovery_cache=_DISCOVERY_CACHE)
     if site is not None and not site.get('verify_tls', True):
         sess.verify = False
     return sess

@@ -9,6 +9,7 @@ session's project.
 """
 
 import abc
+from collections.abc import Callable
 import ipaddress
 from typing import Any
 
@@ -71,11 +72,60 @@ class SiteDriver:
     #: the catalog service type of the driver's main API.
     service_type = ''
 
+    #: Seconds between two polls of a wait (a volume, a server).
+    poll_interval = 1.0
+
     def __init__(self, site: dict, session: ks_session.Session,
                  service_session: ks_session.Session | None = None):
         self.site = site
         self.session = session
         self.service_session = service_session
+        #: The running operation's shared listings
+        #: (:class:`drs.engine.listings.Listings`), set by the engine for
+        #: the steps of a recovery: the tasks that wait at the same time
+        #: share one listing per poll (a wait then costs requests per
+        #: page and poll, not per resource), and a listing that cannot
+        #: change during the operation (the replicas the storage offers
+        #: to manage) is made once. ``None``: every call asks the site.
+        self.shared: Any = None
+
+    def shared_key(self, *parts: Any) -> tuple:
+        """A name in :attr:`shared` for this driver's site."""
+        return (type(self).__name__, self.site.get('id')
+                or self.site.get('region_name')) + parts
+
+    def listed(self, name: tuple, fetch: Callable[[], Any]) -> Any | None:
+        """The operation's listing ``name`` (:attr:`shared`), fetched by
+        the first task that asks; None without shared listings. Only for
+        what the operation's own steps do not change, or where a miss is
+        looked for again at the site (a resource made meanwhile)."""
+        if self.shared is None:
+            return None
+        return self.shared.get(self.shared_key(*name), fetch)
+
+    def forget(self, *name: Any) -> None:
+        """Drop the operation's listing ``name``: after a failed step,
+        which may have made something a step run again must find."""
+        if self.shared is not None:
+            self.shared.drop(self.shared_key(*name))
+
+    def polled(self, name: tuple, list_all: Callable[[], dict[str, Any]],
+               item_id: str, get_one: Callable[[], Any],
+               started: float) -> Any:
+        """One poll of a wait that began at ``started``
+        (``time.monotonic``): the item from a listing of them all
+        (``list_all()``: id -> item) shared by the operation's waits
+        (:attr:`shared`, one listing per :attr:`poll_interval`, none
+        older than the wait), or ``get_one()`` where there is no shared
+        listing or it lacks the item (made just now, or gone: the
+        single read tells)."""
+        if self.shared is None:
+            return get_one()
+        listed, _at = self.shared.recent(
+            self.shared_key(*name), list_all, self.poll_interval,
+            not_before=started)
+        found = listed.get(item_id)
+        return get_one() if found is None else found
 
     @property
     def site_name(self) -> str:
@@ -189,7 +239,8 @@ class VolumeDriver(SiteDriver, metaclass=abc.ABCMeta):
     def find_volumes(self, metadata: dict[str, str],
                      service: bool = False) -> list[dict[str, Any]]:
         """Volumes carrying all of ``metadata``: the project's, or with
-        ``service`` drs's own (between manage and transfer)."""
+        ``service`` drs's own (between manage and transfer); each view
+        with its ``metadata``."""
 
     @abc.abstractmethod
     def wait_volume(self, volume_id: str, statuses: tuple[str, ...],
@@ -443,7 +494,10 @@ class ComputeDriver(SiteDriver, metaclass=abc.ABCMeta):
         """
         if not keypair:
             return None, False
-        there = self.get_keypair(keypair['name'])
+        listed = self.listed(('keypairs',), lambda: {
+            kp['name']: kp for kp in self.list_keypair_views()})
+        there = (listed or {}).get(keypair['name']) or \
+            self.get_keypair(keypair['name'])
         if there is not None:
             if there.get('public_key', '').strip() == \
                     (keypair.get('public_key') or '').strip():
@@ -457,6 +511,12 @@ class ComputeDriver(SiteDriver, metaclass=abc.ABCMeta):
             return name, False  # made by an earlier run of this test
         self.create_keypair(name, keypair['public_key'])
         return name, True
+
+    def list_keypair_views(self) -> list[dict[str, Any]]:
+        """The project's key pairs as :meth:`get_keypair` shows one (one
+        call); by default read one by one."""
+        return [kp for kp in (self.get_keypair(name)
+                              for name in self.list_keypairs()) if kp]
 
     def delete_keypairs(self, prefix: str) -> list[str]:
         """Delete the key pairs whose name starts with ``prefix`` and
@@ -593,8 +653,13 @@ class NetworkDriver(SiteDriver, metaclass=abc.ABCMeta):
             names = [g['name']]
             if test_prefix:
                 names.append(test_prefix + g['id'])
-            found = [sg for name in names
-                     for sg in self.find_security_groups(name)]
+            listed = self.listed(('security_groups',),
+                                 self.list_security_groups) or []
+            # A group missing from the operation's listing may have been
+            # made since by another server's step: looked for again.
+            found = [sg for sg in listed if sg['name'] in names] or [
+                sg for name in names
+                for sg in self.find_security_groups(name)]
             if found:
                 ids.append(found[0]['id'])
                 continue

@@ -57,8 +57,11 @@ class PlanClients:
 
     def __init__(self, plan: Any, source: Any, target: Any,
                  session_factory: Callable[[dict], ks_session.Session]
-                 | None = None):
+                 | None = None, shared: Any = None):
+        """``shared``: the running operation's listings, given to every
+        driver (:attr:`drs.drivers.base.SiteDriver.shared`)."""
         self.plan = plan
+        self.shared = shared
         self.sites = {'source': site_dict(source),
                       'target': site_dict(target)}
         self._sessions: dict = {}
@@ -83,9 +86,10 @@ class PlanClients:
     def driver(self, kind: str, where: str) -> base.SiteDriver:
         key = (kind, where)
         if key not in self._drivers:
-            self._drivers[key] = get_driver(kind, self.sites[where],
-                                            self.session(where),
-                                            self.service(where))
+            drv = get_driver(kind, self.sites[where], self.session(where),
+                             self.service(where))
+            drv.shared = self.shared
+            self._drivers[key] = drv
         return self._drivers[key]
 
     # Typed accessors: what the engine calls, checked by mypy.

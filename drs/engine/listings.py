@@ -56,6 +56,32 @@ class Listings:
                 self._values[name] = value
             return value
 
+    def recent(self, name: Hashable, fetch: Callable[[], Any],
+               max_age: float, not_before: float | None = None
+               ) -> tuple[Any, float]:
+        """A poll shared by the tasks that wait at the same time: the
+        value of ``fetch()`` and when it was fetched (``time.monotonic``),
+        fetched again once the last one is ``max_age`` seconds old or was
+        fetched before ``not_before`` (a wait takes no listing older than
+        itself, which could show the state before what it waits for);
+        the callers of that moment wait for the one fetch."""
+        key = ('recent', name)
+        with self._lock:
+            self.used = time.monotonic()
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                found = self._values.get(key)
+            if found is not None and \
+                    time.monotonic() - found[1] < max_age and \
+                    (not_before is None or found[1] >= not_before):
+                return found
+            fetched_at = time.monotonic()
+            found = (fetch(), fetched_at)
+            with self._lock:
+                self._values[key] = found
+            return found
+
     def peek(self, name: Hashable) -> Any | None:
         """The listing ``name`` if it was fetched, else None."""
         with self._lock:

@@ -57,15 +57,18 @@ def group_name(plan_id: str) -> str:
 
 # ------------------------------------------------------------------ access
 
-def plan_clients(context, plan_id: str
+def plan_clients(context, plan_id: str, shared: Any = None
                  ) -> tuple[Any, drv_clients.PlanClients]:
-    """The plan (re-read) and its drivers at both sites."""
+    """The plan (re-read) and its drivers at both sites; ``shared``: the
+    running operation's listings (:mod:`drs.engine.listings`), which its
+    drivers then share."""
     plan = db_api.plan_get(context, plan_id)
     source = db_api.site_get(context, plan.source_site_id)
     target = db_api.site_get(context, plan.target_site_id)
     if plan.reversed:
         source, target = target, source
-    return plan, drv_clients.PlanClients(plan, source, target)
+    return plan, drv_clients.PlanClients(plan, source, target,
+                                         shared=shared)
 
 
 def plan_mappings(plan) -> dict[str, dict]:

@@ -422,7 +422,8 @@ class FakeVolumeDriver(_Site, base.VolumeDriver):
         if service:
             self._project(service=True)
         with self._tx() as (_state, site):
-            return [self._view(v) for v in site['volumes'].values()
+            return [dict(self._view(v), metadata=dict(v['metadata']))
+                    for v in site['volumes'].values()
                     if v['project_id'] == project
                     and _matches(v['metadata'], metadata)]
 

@@ -5,6 +5,7 @@ The Block Storage API microversion is negotiated: the lower of
 announces.
 """
 
+import time
 from typing import Any
 
 from cinderclient import api_versions
@@ -184,8 +185,18 @@ class CinderVolumeDriver(base.VolumeDriver):
         """Every manageable volume of every pool of the site (admin).
 
         One call per page and pool; ``host``, ``reference``, ``size``,
-        ``safe_to_manage``, ``reason_not_safe``, ``extra_info``.
+        ``safe_to_manage``, ``reason_not_safe``, ``extra_info``. Made once
+        per operation where the engine shares its listings
+        (:attr:`shared`): a replica's reference does not change while it
+        waits to be managed, and one managed meanwhile is found by its
+        import's own metadata first.
         """
+        if self.shared is not None:
+            return self.shared.get(self.shared_key('manageable'),
+                                   self._list_manageable)
+        return self._list_manageable()
+
+    def _list_manageable(self) -> list[dict[str, Any]]:
         client = self._client(service=True)
         out: list[dict[str, Any]] = []
         for host in self.backend_hosts():
@@ -230,19 +241,39 @@ class CinderVolumeDriver(base.VolumeDriver):
                      service: bool = False) -> list[dict[str, Any]]:
         vols = self._client(service).volumes.list(
             detailed=True, search_opts={'metadata': metadata})
-        return [self._view(v) for v in vols
+        return [dict(self._view(v), metadata=dict(v.metadata or {}))
+                for v in vols
                 if all((v.metadata or {}).get(k) == val
                        for k, val in metadata.items())]
+
+    def _all_views(self, service: bool) -> dict[str, dict[str, Any]]:
+        """Every volume of the session's project (drs's own with
+        ``service``), by id: one call per page."""
+        client = self._client(service)
+        out: dict[str, dict] = {}
+        marker = None
+        while True:
+            page = client.volumes.list(detailed=True, marker=marker,
+                                       limit=CONF.drivers.page_size)
+            out.update((v.id, self._view(v)) for v in page)
+            if len(page) < CONF.drivers.page_size:
+                return out
+            marker = page[-1].id
 
     def wait_volume(self, volume_id: str, statuses: tuple[str, ...],
                     service: bool = False) -> dict[str, Any]:
         client = self._client(service)
+        started = time.monotonic()
         return waiter.wait_for(
-            lambda: self._view(client.volumes.get(volume_id)),
+            lambda: self.polled(
+                ('volumes', service), lambda: self._all_views(service),
+                volume_id,
+                lambda: self._view(client.volumes.get(volume_id)), started),
             lambda v: v['status'] in statuses,
             what='volume %s at site %s to be %s' % (
                 volume_id, self.site_name, ' or '.join(statuses)),
             timeout=CONF.recovery.resource_timeout,
+            interval=self.poll_interval,
             failed=lambda v: ('it went to %s' % v['status']
                               if v['status'].startswith('error') else None),
             describe=lambda v: v['status'])
@@ -277,7 +308,9 @@ class CinderVolumeDriver(base.VolumeDriver):
         transfer = service.transfers.create(
             vid, name=name or vol['name'] or 'drs-import-%s' % vid)
         self._client().transfers.accept(transfer.id, transfer.auth_key)
-        return self._import_view(self.wait_volume(vid, ('available',)))
+        # Cinder's accept moves the volume into the project and makes it
+        # available again before it answers: nothing to wait for.
+        return self._import_view(dict(vol, status='available'))
 
     @staticmethod
     def _import_view(vol: dict) -> dict[str, Any]:

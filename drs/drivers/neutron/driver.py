@@ -178,7 +178,16 @@ class NeutronNetworkDriver(base.NetworkDriver):
     def ensure_port(self, name: str, network_id: str, fixed_ips: list[dict],
                     security_group_ids: list[str], description: str,
                     recorded: dict | None = None) -> dict[str, Any]:
-        port = self.find_port(name)
+        # The operation's listing of the project's ports (one call per
+        # page) or, without one, the port by name. A port that the
+        # listing misses is one no step of this run made yet: each port
+        # is its server's, and a failed step drops the listing
+        # (:meth:`forget`).
+        listed = self.listed(('ports',), lambda: {
+            p.name: self._port_view(p) for p in self._network().ports()
+            if p.name})
+        port = listed.get(name) if listed is not None else \
+            self.find_port(name)
         if port is not None:
             return port
         recorded = recorded or {}
@@ -217,10 +226,14 @@ class NeutronNetworkDriver(base.NetworkDriver):
     # -------------------------------------- recovery: isolated networks
 
     def subnets_of(self, network_id: str) -> list[dict[str, Any]]:
-        return [{'id': s.id, 'cidr': s.cidr, 'ip_version': s.ip_version,
-                 'gateway_ip': s.gateway_ip,
-                 'enable_dhcp': s.is_dhcp_enabled}
-                for s in self._network().subnets(network_id=network_id)]
+        def fetch() -> list[dict[str, Any]]:
+            return [{'id': s.id, 'cidr': s.cidr, 'ip_version': s.ip_version,
+                     'gateway_ip': s.gateway_ip,
+                     'enable_dhcp': s.is_dhcp_enabled}
+                    for s in self._network().subnets(network_id=network_id)]
+        # A recovery's steps add no subnet to the networks they map to.
+        listed = self.listed(('subnets', network_id), fetch)
+        return fetch() if listed is None else listed
 
     def ensure_isolated_network(self, name: str, source_subnets: list[dict]
                                 ) -> dict[str, Any]:

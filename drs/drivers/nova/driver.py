@@ -8,6 +8,7 @@ The Compute API microversion is negotiated: the lower of
 import base64
 import binascii
 import hashlib
+import time
 from typing import Any
 
 from keystoneauth1 import adapter as ks_adapter
@@ -502,13 +503,30 @@ class NovaComputeDriver(base.ComputeDriver):
         fault = getattr(s, 'fault', None) or {}
         return s.status, (fault.get('message') if fault else None)
 
+    def _polled_status(self, server_id: str, started: float
+                       ) -> tuple[str, str | None]:
+        """The server's status from a listing of the project's servers
+        shared by the operation's waits (:meth:`polled`); its fault read
+        alone once it is in ERROR."""
+        status = self.polled(
+            ('servers',),
+            lambda: {sid: v['status']
+                     for sid, v in self.list_servers().items()},
+            server_id, lambda: self.server_status(server_id), started)
+        if isinstance(status, tuple):
+            return status
+        return self.server_status(server_id) if status == 'ERROR' \
+            else (status, None)
+
     def wait_server(self, server_id: str, name: str) -> dict[str, Any]:
+        started = time.monotonic()
         status, _fault = waiter.wait_for(
-            lambda: self.server_status(server_id),
+            lambda: self._polled_status(server_id, started),
             lambda sf: sf[0] == 'ACTIVE',
             what='server %s (%s) at site %s to be ACTIVE' % (
                 name, server_id, self.site_name),
             timeout=CONF.recovery.server_active_timeout,
+            interval=self.poll_interval,
             failed=lambda sf: ('it went to ERROR: %s' % sf[1]
                                if sf[0] == 'ERROR' else None),
             describe=lambda sf: sf[0])
@@ -556,6 +574,12 @@ class NovaComputeDriver(base.ComputeDriver):
 
     def list_keypairs(self) -> list[str]:
         return [kp.name for kp in self._client().keypairs.list()]
+
+    def list_keypair_views(self) -> list[dict[str, Any]]:
+        return [{'name': kp.name, 'public_key': kp.public_key,
+                 'type': getattr(kp, 'type', 'ssh'),
+                 'fingerprint': getattr(kp, 'fingerprint', None)}
+                for kp in self._client().keypairs.list()]
 
     def delete_keypair(self, name: str) -> bool:
         try:

@@ -27,8 +27,9 @@ from drs.common import waiter
 from drs.db import api as db_api
 from drs.drivers import base as drv_base
 from drs.drivers import clients as drv_clients
-from drs.engine import naming
+from drs.engine import listings
 from drs.engine import measure
+from drs.engine import naming
 from drs.engine import plans
 from drs.engine import resources
 from drs.engine.tasks import base
@@ -60,7 +61,7 @@ test_name_prefix = naming.test_name_prefix
 test_network_name = naming.test_network_name
 
 
-def server_meta(kind: str, plan_id: str, source_id: str) -> dict:
+def server_meta(kind: str, plan_id: str, source_id: str | None) -> dict:
     return naming.meta(kind, plan_id, source_id)
 
 
@@ -92,10 +93,30 @@ def _sub_event(context, operation_id: str, step: str, state: str,
 plan_mappings = plans.plan_mappings
 
 
-def _target(context, plan_id: str
+def _target(context, plan_id: str, operation_id: str | None = None
             ) -> tuple[Any, drv_clients.SiteDrivers]:
-    plan, c = plans.plan_clients(context, plan_id)
+    """The plan and its drivers at the target; with ``operation_id``
+    the drivers share the operation's listings and polls
+    (:mod:`drs.engine.listings`)."""
+    plan, c = plans.plan_clients(
+        context, plan_id,
+        shared=listings.of(operation_id) if operation_id else None)
     return plan, c.at('target')
+
+
+def _imported_before(site: drv_clients.SiteDrivers, shared, kind: str,
+                     plan_id: str) -> set[str]:
+    """The source volumes of the plan that a run of this operation
+    which died imported already, in the project or still in drs's own
+    project between manage and transfer (the replica is no longer
+    manageable then), from their metadata: two listings for the whole
+    operation, made by the first import that asks."""
+    def fetch() -> set[str]:
+        meta = naming.meta(kind, plan_id)
+        return {str((v.get('metadata') or {}).get(naming.META_SOURCE))
+                for service in (False, True)
+                for v in site.volume.find_volumes(meta, service=service)}
+    return shared.get(('imported', site.name, kind, plan_id), fetch)
 
 
 def _plan_volumes(context, plan) -> list[dict]:
@@ -145,7 +166,8 @@ class RecordCutoff(base.OperationTask):
 
     def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
             ) -> dict:
-        plan, site = _target(context, plan_id)
+        # Shared: the imports take the replicas' listing from here.
+        plan, site = _target(context, plan_id, operation_id)
         op = db_api.operation_get(context, operation_id)
         if op.result and op.result.get('cutoff'):
             return op.result['cutoff']
@@ -220,7 +242,8 @@ class ImportServerVolumes(base.OperationTask):
 
     def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
             ) -> dict:
-        plan, site = _target(context, plan_id)
+        shared = listings.of(operation_id)
+        plan, site = _target(context, plan_id, operation_id)
         mapping = plan_mappings(plan).get('volume_types') or {}
         out: dict[str, dict] = {}
         volumes = self._volumes(context, plan_id)
@@ -233,12 +256,10 @@ class ImportServerVolumes(base.OperationTask):
             _sub_event(context, operation_id, step, base.EVENT_STARTED,
                        plans.VOLUME, vid)
             try:
-                # Imported already, by a run that died: in the tenant's
-                # project, or still in drs's own between manage and
-                # transfer (the replica is no longer manageable then).
-                existing = (site.volume.find_volumes(meta)
-                            or site.volume.find_volumes(meta, service=True))
-                if existing:
+                # Imported already, by a run that died (the operation's
+                # listing of what carries its metadata).
+                if vid in _imported_before(site, shared, self.kind,
+                                           plan_id):
                     imported = site.volume.import_volume(
                         '', {}, name, None, False, meta)
                 else:
@@ -263,6 +284,10 @@ class ImportServerVolumes(base.OperationTask):
                         bootable=bool(vol.get('bootable')), metadata=meta,
                         fresh=True)
             except Exception as e:
+                # What this run did before failing is not in the
+                # operation's listings: a step run again lists afresh.
+                shared.drop(('imported', site.name, self.kind, plan_id))
+                shared.drop(site.volume.shared_key('manageable'))
                 _sub_event(context, operation_id, step, base.EVENT_FAILED,
                            plans.VOLUME, vid, base.safe_message(e))
                 raise
@@ -363,7 +388,7 @@ class PrepareServer(base.OperationTask):
     def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
             test_networks: dict | None = None) -> dict:
         assert self.resource is not None  # noqa: S101
-        plan, site = _target(context, plan_id)
+        plan, site = _target(context, plan_id, operation_id)
         sid = self.resource['id']
         recipe = _recipe(context, plan_id, sid)
         mappings = plan_mappings(plan)
@@ -403,10 +428,17 @@ class PrepareServer(base.OperationTask):
                           'subnet_id': site.network.subnet_for(
                               ip['ip_address'], subnets)}
                          for ip in port.get('fixed_ips') or []]
-            ports.append(site.network.ensure_port(
-                port_name(self.kind, plan_id, port['id']), network_id,
-                fixed, groups, 'drs plan %s, %s of server %s port %s' % (
-                    plan_id, self.kind, sid, port['id']), recorded=port))
+            try:
+                ports.append(site.network.ensure_port(
+                    port_name(self.kind, plan_id, port['id']), network_id,
+                    fixed, groups, 'drs plan %s, %s of server %s port %s' % (
+                        plan_id, self.kind, sid, port['id']),
+                    recorded=port))
+            except Exception:
+                # The port may exist all the same: a step run again in
+                # this operation lists the ports afresh.
+                site.network.forget('ports')
+                raise
         return {'key_name': key_name, 'ports': ports,
                 'security_groups': groups}
 
@@ -425,17 +457,25 @@ class CreateServer(base.OperationTask):
     keep_on_revert = KEEP_FAILOVER
     kind = FAILOVER
 
-    def run(self, context, plan_id: str, volumes: dict,  # type: ignore[override]
-            prepared: dict) -> dict:
+    def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
+            volumes: dict, prepared: dict) -> dict:
         assert self.resource is not None  # noqa: S101
-        plan, site = _target(context, plan_id)
+        shared = listings.of(operation_id)
+        plan, site = _target(context, plan_id, operation_id)
         sid = self.resource['id']
         recipe = _recipe(context, plan_id, sid)
         meta = server_meta(self.kind, plan_id, sid)
         name = recipe['server']['name']
         if self.kind == TEST:
             name = 'drs-test-%s' % name
-        for server in site.compute.find_servers(meta):
+        # What a run that died created: one listing of the servers that
+        # carry the plan's metadata for the whole operation (the first
+        # create asks); each create then adds its own server.
+        made = shared.get(('servers', site.name, self.kind, plan_id),
+                          lambda: site.compute.find_servers(
+                              server_meta(self.kind, plan_id, None)))
+        for server in [s for s in made
+                       if s['metadata'].get(naming.META_SOURCE) == sid]:
             if server['status'] != 'ERROR':
                 return {'id': server['id'], 'name': server['name'],
                         'adopted': True}
@@ -445,7 +485,8 @@ class CreateServer(base.OperationTask):
         flavor_name = recipe['flavor']['name']
         flavor_name = (mappings.get('flavors') or {}).get(flavor_name,
                                                           flavor_name)
-        flavor = site.compute.find_flavor(flavor_name)
+        flavor = shared.get(('flavor', site.name, flavor_name),
+                            lambda: site.compute.find_flavor(flavor_name))
         if flavor is None:
             raise drv_base.DriverError(
                 detail='flavor %s does not exist at site %s' % (
@@ -471,9 +512,15 @@ class CreateServer(base.OperationTask):
         if az:
             az = (mappings.get('availability_zones') or {}).get(az, az)
         metadata = dict(recipe.get('metadata') or {}, **meta)
-        created = site.compute.create_server(
-            name, flavor['id'], image_id, prepared.get('key_name'),
-            [p['id'] for p in prepared['ports']], bdm, metadata, az)
+        try:
+            created = site.compute.create_server(
+                name, flavor['id'], image_id, prepared.get('key_name'),
+                [p['id'] for p in prepared['ports']], bdm, metadata, az)
+        except Exception:
+            # The server may exist all the same (an answer lost): a step
+            # run again in this operation lists the servers afresh.
+            shared.drop(('servers', site.name, self.kind, plan_id))
+            raise
         return dict(created, adopted=False)
 
 
@@ -489,8 +536,10 @@ class WaitServerActive(base.OperationTask):
     step = 'wait-active'
     side_effects = False
 
-    def run(self, context, plan_id: str, server: dict) -> dict:  # type: ignore[override]
-        _plan, site = _target(context, plan_id)
+    def run(self, context, plan_id: str, operation_id: str,  # type: ignore[override]
+            server: dict) -> dict:
+        # The waits of a tier share one listing of the servers per poll.
+        _plan, site = _target(context, plan_id, operation_id)
         out = site.compute.wait_server(server['id'], server['name'])
         return dict(out, name=server['name'], active_at=time.time())
 

@@ -473,6 +473,117 @@ def test_import_volume_fresh_manages_without_looking_again(conf):
     assert out['id'] == 'v-new' and out['status'] == 'available'
 
 
+def test_import_volume_fresh_ends_at_the_accept(conf):
+    """Cinder's accept answers once the volume is the project's and
+    available: the import reads it no more after that."""
+    conf.config(group='recovery', resource_timeout=5)
+    meta = {'drs_plan': 'p', 'drs_source': 'v-src', 'drs_kind': 'failover'}
+    tenant, service = mock.Mock(), mock.Mock()
+    service.volumes.manage.return_value = mock.Mock(id='v-new')
+    service.volumes.get.return_value = _vol('v-new', 'available', 'n', meta)
+    service.transfers.create.return_value = mock.Mock(id='t-1',
+                                                      auth_key='k')
+    site = _target_site(tenant, service)
+    out = site.import_volume('h@b#p', {'source-name': 'x'}, 'n', 'rep',
+                             True, meta, fresh=True)
+    tenant.volumes.get.assert_not_called()
+    assert out == {'id': 'v-new', 'name': 'n', 'size': 1,
+                   'volume_type': 'rep', 'status': 'available',
+                   'bootable': True}
+
+
+def test_waits_of_an_operation_share_one_listing_per_poll(conf):
+    """With the operation's listings (``shared``), volumes waited for
+    at the same moment are read from one listing per poll, never from
+    one made before the wait began; one the listing lacks is read
+    alone."""
+    from drs.engine import listings
+    conf.config(group='recovery', resource_timeout=5)
+    service = mock.Mock()
+    polls = []
+
+    def listing(detailed, marker, limit):
+        polls.append(marker)
+        # Both creating at the first poll, available at the second.
+        status = 'creating' if len(polls) == 1 else 'available'
+        return [_vol('v1', status)]
+    service.volumes.list.side_effect = listing
+    service.volumes.get.return_value = _vol('v3', 'available')
+    site = _target_site(mock.Mock(), service)
+    site.shared = listings.Listings()
+    site.poll_interval = 0.05
+    assert site.wait_volume('v1', ('available',), service=True)[
+        'status'] == 'available'
+    assert len(polls) == 2
+    # A second wait begun now takes no listing older than itself...
+    assert site.wait_volume('v1', ('available',), service=True)[
+        'status'] == 'available'
+    assert len(polls) == 3
+    # ... and one that the listing lacks is read alone.
+    assert site.wait_volume('v3', ('available',), service=True)['id'] \
+        == 'v3'
+    service.volumes.get.assert_called_once_with('v3')
+    assert len(polls) == 4
+    service.volumes.get.reset_mock()
+    # Without shared listings, every poll reads the volume alone.
+    site.shared = None
+    site.wait_volume('v3', ('available',), service=True)
+    service.volumes.get.assert_called_once_with('v3')
+    assert len(polls) == 4
+
+
+def test_manageable_volumes_are_listed_once_per_operation(conf):
+    from drs.engine import listings
+    service = mock.Mock()
+    pool = mock.Mock()
+    pool.name = 'b@pool#pool'
+    service.pools.list.return_value = [pool]
+    service.volumes.list_manageable.return_value = [
+        mock.Mock(reference={'source-name': 'replica-1'}, size=1,
+                  safe_to_manage=True, reason_not_safe=None,
+                  extra_info={})]
+    site = _target_site(mock.Mock(), service)
+    site.shared = listings.Listings()
+    first = site.list_manageable()
+    assert site.list_manageable() == first
+    assert first[0]['reference'] == {'source-name': 'replica-1'}
+    assert service.volumes.list_manageable.call_count == 1
+    assert service.pools.list.call_count == 1
+
+
+def _srv(sid, status):
+    return mock.Mock(id=sid, status=status, metadata={}, tags=[],
+                     server_groups=[],
+                     **{'os-extended-volumes:volumes_attached': []})
+
+
+def test_server_waits_share_the_project_s_listing(conf):
+    from drs.engine import listings
+    conf.config(group='recovery', server_active_timeout=5)
+    client = mock.Mock()
+    polls = []
+
+    def servers(detailed, marker, limit):
+        polls.append(marker)
+        status = 'BUILD' if len(polls) == 1 else 'ACTIVE'
+        return [_srv('s1', status)]
+    client.servers.list.side_effect = servers
+    drv = nova_driver.NovaComputeDriver(SITE, mock.Mock())
+    drv._clients = {'tenant': client}
+    drv.shared = listings.Listings()
+    drv.poll_interval = 0.05
+    assert drv.wait_server('s1', 'web') == {'id': 's1', 'status': 'ACTIVE'}
+    assert len(polls) == 2
+    client.servers.get.assert_not_called()
+    # A server in ERROR: its fault is read alone.
+    client.servers.list.side_effect = None
+    client.servers.list.return_value = [_srv('s2', 'ERROR')]
+    client.servers.get.return_value = mock.Mock(
+        status='ERROR', fault={'message': 'No valid host'})
+    with pytest.raises(Exception, match='No valid host'):
+        drv.wait_server('s2', 'db')
+
+
 def test_import_volume_adopts_what_the_tenant_has_already(conf):
     conf.config(group='recovery', resource_timeout=5)
     meta = {'drs_plan': 'p', 'drs_source': 'v-src', 'drs_kind': 'failover'}
@@ -578,6 +689,73 @@ def test_security_groups_mapped_or_found_by_name_are_used_as_they_are():
     assert site.ensure_security_groups([WEB], {}) == ['sg-0']
     assert net.groups['sg-0'].rules == []  # production group untouched
     assert len(net.groups) == 1
+
+
+def test_a_recovery_s_steps_share_the_groups_listing():
+    """With the operation's listings, the steps find groups in one
+    listing; one made meanwhile by another step (missing from it) is
+    looked for by name again, never created twice."""
+    from drs.engine import listings
+    net = _FakeNet('default')
+    calls = []
+    real = net.security_groups
+    net.security_groups = lambda name=None: calls.append(name) or \
+        real(name)
+    shared = listings.Listings()
+    first, second = _site_with_net(net), _site_with_net(net)
+    first.shared = second.shared = shared
+    default = {'id': 'src-default', 'name': 'default', 'rules': []}
+    assert first.ensure_security_groups([default], {}) == ['sg-0']
+    assert second.ensure_security_groups([default], {}) == ['sg-0']
+    assert calls == [None]        # one listing for both
+    [made] = first.ensure_security_groups([WEB], {})
+    assert second.ensure_security_groups([WEB], {}) == [made]
+    assert len(net.groups) == 2
+    assert calls == [None, 'web', 'drs-pending-src-web', 'web']
+
+
+def test_a_recovery_s_ports_and_subnets_are_listed_once():
+    from drs.engine import listings
+    net = mock.Mock()
+    existing = mock.Mock(id='p-old', network_id='n', mac_address='m',
+                         fixed_ips=[], security_group_ids=[])
+    existing.name = 'drs-failover-plan-p1'
+    net.ports.return_value = [existing]
+    net.subnets.return_value = [mock.Mock(id='sn', cidr='10.0.0.0/24',
+                                          ip_version=4, gateway_ip=None,
+                                          is_dhcp_enabled=True)]
+    net.create_port.return_value = mock.Mock(
+        id='p-new', network_id='n', mac_address='m2', fixed_ips=[],
+        security_group_ids=[])
+    site = _site_with_net(net)
+    site.shared = listings.Listings()
+    assert site.subnets_of('n') == site.subnets_of('n')
+    assert net.subnets.call_count == 1
+    adopted = site.ensure_port('drs-failover-plan-p1', 'n', [], [], 'd')
+    made = site.ensure_port('drs-failover-plan-p2', 'n', [], [], 'd')
+    assert (adopted['id'], made['id']) == ('p-old', 'p-new')
+    assert net.ports.call_count == 1 and net.create_port.call_count == 1
+    # A failed step drops the listing: its port may exist by now.
+    site.forget('ports')
+    site.ensure_port('drs-failover-plan-p3', 'n', [], [], 'd')
+    assert net.ports.call_count == 2
+
+
+def test_a_recovery_s_key_pairs_are_listed_once():
+    from drs.engine import listings
+    site = nova_driver.NovaComputeDriver(SITE, mock.Mock())
+    nova = mock.Mock()
+    site._client = lambda service=False: nova  # type: ignore
+    kp = mock.Mock(public_key='ssh-ed25519 AAA', type='ssh',
+                   fingerprint='f')
+    kp.name = 'prod'
+    nova.keypairs.list.return_value = [kp]
+    site.shared = listings.Listings()
+    mine = {'name': 'prod', 'public_key': 'ssh-ed25519 AAA'}
+    assert site.ensure_keypair(mine) == ('prod', False)
+    assert site.ensure_keypair(mine) == ('prod', False)
+    assert nova.keypairs.list.call_count == 1
+    nova.keypairs.get.assert_not_called()
 
 
 def test_test_failover_groups_are_its_own_and_cleaned_up():

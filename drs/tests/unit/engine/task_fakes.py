@@ -175,7 +175,8 @@ def patch_all(db, cloud):
     patches = [mock.patch.object(m, 'db_api', db) for m in _DB_MODULES]
     patches.append(mock.patch.object(
         plans, 'plan_clients',
-        side_effect=lambda ctx, plan_id: (cloud.plan, cloud.clients)))
+        side_effect=lambda ctx, plan_id, shared=None: (cloud.plan,
+                                                        cloud.clients)))
     return patches
 
 

@@ -223,10 +223,11 @@ def test_import_server_volumes_promotes_then_imports(env, action, force):
                   metadata=naming.meta('failover', PLAN, 'vd'), fresh=True)]
     assert out['order'] == ['vb', 'vd']
     assert out['volumes']['vd']['id'] == 'new-vd'
-    # Looked for at the project's and drs's own (mid-transfer) volumes.
-    vol.find_volumes.assert_any_call(naming.meta('failover', PLAN, 'vb'))
-    vol.find_volumes.assert_any_call(naming.meta('failover', PLAN, 'vb'),
-                                     service=True)
+    # Looked for once for both volumes: the plan's at the project and at
+    # drs's own (mid-transfer).
+    assert vol.find_volumes.call_args_list == [
+        mock.call(naming.meta('failover', PLAN), service=False),
+        mock.call(naming.meta('failover', PLAN), service=True)]
     repl.copy.assert_not_called()
     sub = [(e[0], e[1], e[2]) for e in f.events(db)
            if e[0] == 'import-volume']
@@ -257,8 +258,8 @@ def test_import_server_volumes_resumed_imports_without_promoting(env):
     # vb was imported by the run that died (still in drs's project);
     # vd was not.
     vol.find_volumes.side_effect = lambda meta, service=False: (
-        [{'id': 'new-vb'}] if service and meta[naming.META_SOURCE] == 'vb'
-        else [])
+        [{'id': 'new-vb', 'metadata': dict(meta, drs_source='vb')}]
+        if service else [])
     cloud.repl().promote.side_effect = _promoted
     vol.import_volume.side_effect = _imported
     out = _execute(recovery.ImportServerVolumes(resource=_server()))
@@ -273,7 +274,9 @@ def test_import_server_volumes_resumed_imports_without_promoting(env):
 def test_import_server_volumes_all_imported_needs_no_point_of_no_return(
         env):
     db, cloud = env([f.row(SRV, 's1')])
-    cloud.vol().find_volumes.return_value = [{'id': 'there'}]
+    cloud.vol().find_volumes.return_value = [
+        {'id': 'there-%s' % v,
+         'metadata': naming.meta('failover', PLAN, v)} for v in ('vb', 'vd')]
     cloud.vol().import_volume.side_effect = _imported
     _execute(recovery.ImportServerVolumes(resource=_server()))
     cloud.repl().promote.assert_not_called()
@@ -522,7 +525,9 @@ def test_create_server_from_its_recipe(env):
     out = _execute(recovery.CreateServer(resource=_server()),
                    volumes=IMPORTED, prepared=PREPARED)
     meta = naming.meta('failover', PLAN, 's1')
-    cloud.nova().find_servers.assert_called_once_with(meta)
+    # What a run that died made: the plan's servers, listed once.
+    cloud.nova().find_servers.assert_called_once_with(
+        naming.meta('failover', PLAN))
     cloud.nova().find_flavor.assert_called_once_with('small-b')
     cloud.nova().create_server.assert_called_once_with(
         'web', 'fl-b', None, 'kp', ['np-1'],
@@ -534,11 +539,37 @@ def test_create_server_from_its_recipe(env):
     assert out == {'id': 'new-s1', 'name': 'web', 'adopted': False}
 
 
+def test_the_creates_of_an_operation_share_their_listings(env):
+    db, cloud = env([f.row(SRV, s) for s in ('s1', 's2', 's3')],
+                    mappings=MAPPINGS)
+    _create_drivers(cloud)
+    for sid in ('s1', 's2'):
+        _execute(recovery.CreateServer(resource=_server(sid)),
+                 volumes=IMPORTED, prepared=PREPARED)
+    # One listing of the plan's servers and one of the flavors for both.
+    assert cloud.nova().find_servers.call_count == 1
+    assert cloud.nova().find_flavor.call_count == 1
+    assert cloud.nova().create_server.call_count == 2
+    # A create that fails drops the listing: run again, it lists afresh
+    # (it may have made the server all the same).
+    cloud.nova().create_server.side_effect = RuntimeError('no answer')
+    with pytest.raises(RuntimeError):
+        _execute(recovery.CreateServer(resource=_server('s3')),
+                 volumes=IMPORTED, prepared=PREPARED)
+    cloud.nova().create_server.side_effect = None
+    _execute(recovery.CreateServer(resource=_server('s3')),
+             volumes=IMPORTED, prepared=PREPARED)
+    assert cloud.nova().find_servers.call_count == 2
+
+
 def test_create_server_resumed_adopts_the_one_it_made(env):
     db, cloud = env([f.row(SRV, 's1')], mappings=MAPPINGS)
     _create_drivers(cloud)
     cloud.nova().find_servers.return_value = [
-        {'id': 'new-s1', 'name': 'web', 'status': 'BUILD'}]
+        {'id': 'other', 'name': 'db', 'status': 'BUILD',
+         'metadata': naming.meta('failover', PLAN, 's2')},
+        {'id': 'new-s1', 'name': 'web', 'status': 'BUILD',
+         'metadata': naming.meta('failover', PLAN, 's1')}]
     out = _execute(recovery.CreateServer(resource=_server()),
                    volumes=IMPORTED, prepared=PREPARED)
     assert out == {'id': 'new-s1', 'name': 'web', 'adopted': True}
@@ -550,7 +581,8 @@ def test_create_server_replaces_a_failed_attempt(env):
     db, cloud = env([f.row(SRV, 's1')], mappings=MAPPINGS)
     _create_drivers(cloud)
     cloud.nova().find_servers.return_value = [
-        {'id': 'bad', 'name': 'web', 'status': 'ERROR'}]
+        {'id': 'bad', 'name': 'web', 'status': 'ERROR',
+         'metadata': naming.meta('failover', PLAN, 's1')}]
     out = _execute(recovery.CreateServer(resource=_server()),
                    volumes=IMPORTED, prepared=PREPARED)
     cloud.nova().delete_server.assert_called_once_with('bad')
@@ -597,7 +629,8 @@ def test_create_test_server_is_named_and_tagged_as_a_test(env):
     _execute(recovery.CreateTestServer(resource=_server()),
              volumes=IMPORTED, prepared=PREPARED)
     meta = naming.meta('test', PLAN, 's1')
-    cloud.nova().find_servers.assert_called_once_with(meta)
+    cloud.nova().find_servers.assert_called_once_with(
+        naming.meta('test', PLAN))
     args = cloud.nova().create_server.call_args.args
     assert args[0] == 'drs-test-web'
     assert args[6] == dict(meta, role='web')

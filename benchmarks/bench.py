@@ -114,14 +114,35 @@ class RequestLog:
 
     def since_mark(self):
         counts = collections.Counter()
+        for service, _method, _path in self.requests():
+            counts[service] += 1
+        return counts
+
+    def requests(self):
+        """(service, method, path) of each request since the mark."""
         with open(self.path, errors='replace') as f:
             f.seek(self.offset)
             for line in f:
                 m = REQ.search(line)
                 if m:
-                    netloc = urllib.parse.urlsplit(m.group(2)).netloc
-                    counts[self.names.get(netloc, netloc)] += 1
-        return counts
+                    url = urllib.parse.urlsplit(m.group(2))
+                    yield (self.names.get(url.netloc, url.netloc),
+                           m.group(1), url.path)
+
+    def print_patterns(self, title):
+        """The requests since the mark by method and path, ids and
+        names folded (``--requests``)."""
+        patterns = collections.Counter(
+            (service, method, ID.sub('{id}', path))
+            for service, method, path in self.requests())
+        print('\n-- %s: requests by path' % title)
+        for (service, method, path), n in patterns.most_common():
+            print('%5d  %-16s %-6s %s' % (n, service, method, path))
+
+
+# UUIDs and hex ids (Keystone's, Nova's, Cinder's) and drs's names with one.
+ID = re.compile(r'[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?'
+                r'[0-9a-f]{12}|[0-9a-f]{32}|(?<=/)[^/]*-[0-9a-f]{8}[^/]*')
 
 
 def start_drs(cloud, directory, extra='', database=None, debug=True):
@@ -444,13 +465,15 @@ def bench_sweep(cloud, args, tmp, workload, drs, plan):
     print_table('sweep: plan sync (the periodic sweep runs the same flow)')
 
 
-def protect_counted(cloud, drs, plan):
+def protect_counted(cloud, drs, plan, show=False):
     """Protect the plan once: (seconds, requests per service)."""
     log = RequestLog(drs, cloud)
     log.mark()
     op = drs.run(plan['id'], 'protect', timeout=600)
     if op['status'] != 'succeeded':
         raise RuntimeError('protect %s: %s' % (op['status'], op))
+    if show:
+        log.print_patterns('protect')
     return op['_duration'], log.since_mark()
 
 
@@ -465,7 +488,8 @@ def protect_rows(args, seconds, counted, per_service=False):
 
 def bench_protect(cloud, args, drs, plan):
     """The protect before the sweep, with its requests per service."""
-    protect_rows(args, *protect_counted(cloud, drs, plan), per_service=True)
+    protect_rows(args, *protect_counted(cloud, drs, plan, args.requests),
+                 per_service=True)
     print_table('protect (the plan the sync then refreshes)')
 
 
@@ -507,7 +531,8 @@ def bench_failover(cloud, args, tmp, workload, drs, plan, tiers,
     """Protect (unless ``protected``: the sweep benchmark did), then a
     failover with site A's services stopped."""
     if not protected:
-        protect, protect_req = protect_counted(cloud, drs, plan)
+        protect, protect_req = protect_counted(cloud, drs, plan,
+                                               args.requests)
     log = RequestLog(drs, cloud)
     rh.stop_site_a(cloud)
     try:
@@ -515,6 +540,8 @@ def bench_failover(cloud, args, tmp, workload, drs, plan, tiers,
         op = drs.run(plan['id'], 'failover', timeout=900,
                      params={'cutoff': 'latest'})
         counted = log.since_mark()
+        if args.requests:
+            log.print_patterns('failover')
     finally:
         t0 = time.monotonic()
         rh.start_site_a(cloud)
@@ -543,9 +570,12 @@ def bench_failover(cloud, args, tmp, workload, drs, plan, tiers,
 def with_workload(cloud, args, tmp, which):
     workload = make_workload(cloud, args.n)
     drs = None
+    # MariaDB, as a deployment runs drs: on SQLite (the test helper's
+    # default) an operation runs one task at a time.
+    db = MariaDB()
     try:
         os.makedirs(os.path.join(tmp, 'wl'), exist_ok=True)
-        drs = start_drs(cloud, os.path.join(tmp, 'wl'))
+        drs = start_drs(cloud, os.path.join(tmp, 'wl'), database=db.url)
         tiers = tiers_for(workload)
         plan = rh.create_plan(drs, workload, tiers=tiers)
         # A resource is in one plan at most: with both, the sweep runs on
@@ -560,6 +590,7 @@ def with_workload(cloud, args, tmp, which):
     finally:
         if drs:
             rh.stop_drs(drs)
+        db.drop()
         workload.delete()
 
 
@@ -574,6 +605,8 @@ def main(argv=None):
     p.add_argument('--rounds', type=int, default=3)
     p.add_argument('--duration', type=float, default=5.0,
                    help='seconds per api load round')
+    p.add_argument('--requests', action='store_true',
+                   help='also print drs\'s requests by method and path')
     p.add_argument('--small', action='store_true',
                    help='N=3, 1 round, 2 s loads (a smoke run)')
     args = p.parse_args(argv)

@@ -25,7 +25,6 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
-from keystoneclient.v3 import client as ks_client
 from oslo_config import cfg
 from oslo_log import log
 from drs import exception
@@ -200,7 +199,10 @@ def token_session(site: dict, token: str | None,
 
 # --------------------------------------------------------------- trusts
 
-def _identity_client(sess: ks_session.Session) -> ks_client.Client:
+def _identity_client(sess: ks_session.Session) -> Any:
+    # Imported when a trust is made or deleted: keystoneclient's modules
+    # (some 2 MiB) are not held by every drs process from its start.
+    from keystoneclient.v3 import client as ks_client
     return ks_client.Client(session=sess,
                             interface=CONF.drivers.identity_interface)
 

@@ -24,7 +24,6 @@ from drs.db import api as db_api
 from drs.db import reconnect
 from drs.engine import cancellation
 from drs.engine import claims
-from drs.engine import jobboard as drs_jobboard
 from drs.engine import persistence
 from drs.engine import runner as drs_runner
 from drs import exception
@@ -46,7 +45,7 @@ class EngineManager:
         self.host = host if not worker_id else '%s:%d' % (host, worker_id)
         self.worker_id = worker_id
         self.jobboard: Any = None
-        self.conductor: drs_jobboard.OperationConductor | None = None
+        self.conductor: Any = None
         self.runner: drs_runner.OperationRunner | None = None
         self._threads: list[threading.Thread] = []
         self._periodic: periodics.PeriodicWorker | None = None
@@ -57,6 +56,10 @@ class EngineManager:
         """Connect the jobboard, start the conductor and periodic tasks,
         and take what was left for this engine."""
         if CONF.engine.jobboard_backend_url:
+            # Imported only with a jobboard: Redis, TaskFlow's conductors
+            # (and the eventlet they import) cost an engine without one
+            # some 18 MiB.
+            from drs.engine import jobboard as drs_jobboard
             if not CONF.engine.persistence:
                 raise exception.DrsException(
                     '[engine] persistence must be enabled to use a '
@@ -216,6 +219,7 @@ class EngineManager:
         if not stale:
             return
         if self.jobboard is not None:
+            from drs.engine import jobboard as drs_jobboard
             with_jobs = drs_jobboard.job_operation_ids(self.jobboard)
             for op in stale:
                 if op.id in with_jobs:

@@ -6,6 +6,7 @@ record their side effects in the database.
 """
 
 import collections
+import os
 import threading
 import time
 
@@ -355,3 +356,30 @@ def test_stuck_operation_is_recovered_from_a_vanished_engine(cloud):
     assert op.engine_host == 'engine-a'
     assert 'without a job: re-posting it' in engine.log_text()
     assert set(_counts(cloud.effects(op_id), 'do').values()) == {1}
+
+
+@pytest.mark.parametrize('workers', [1, 2])
+def test_sigterm_stops_the_engine_and_its_workers(cloud, workers):
+    """One worker runs in drs-engine's own process (no supervising
+    process); more run under cotyledon, as its children. Either way an
+    operation runs, and SIGTERM stops the engine with all of them."""
+    import signal
+
+    plan_id = cloud.make_plan(steps=2, seconds=0.1)
+    proc = cloud.start_engine('engine-a', jobboard=False, workers=workers)
+    op = cloud.wait_final(cloud.start_action(plan_id), timeout=60)
+    assert op.status == states.OP_SUCCEEDED, (op.error, cloud.logs())
+    pids = {pid for _s, _k, pid in cloud.effects(op.id)}
+    if workers == 1:
+        assert pids == {proc.popen.pid}
+    else:
+        assert pids and proc.popen.pid not in pids
+    proc.popen.send_signal(signal.SIGTERM)
+    returncode = proc.popen.wait(timeout=30)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    if workers == 1:
+        assert returncode == 0
+        assert 'drs-engine: signal %d, stopping' % signal.SIGTERM in \
+            proc.log_text()

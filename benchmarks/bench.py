@@ -397,35 +397,130 @@ def cinder_pids():
             + pids_matching('cinder-scheduler', conf))
 
 
+class SplitDrs:
+    """drs as a deployment runs it: drs-api under uWSGI (cinder-api's
+    command line) and drs-engine (its worker under cotyledon), on
+    MariaDB and the machine's RabbitMQ (a topic of their own); the
+    :class:`drs_service.Drs` REST client pointed at the uWSGI."""
+
+    def __init__(self, cloud, directory):
+        self.db = MariaDB()
+        self.service = drs_service.Drs(cloud, directory, sync_interval=3600)
+        with open(self.service.conf) as f:
+            text = f.read()
+        text = text.replace('debug = true\n', 'debug = false\n', 1)
+        text = text.replace(
+            'transport_url = fake://',
+            'transport_url = rabbit://guest:guest@127.0.0.1:5672/', 1)
+        text = re.sub(r'(?m)^connection = sqlite:.*$',
+                      'connection = %s' % self.db.url, text, count=1)
+        text = text.replace('[engine]\n', '[engine]\ntopic = drs-bench-%s\n'
+                            % os.urandom(4).hex(), 1)
+        with open(self.service.conf, 'w') as f:
+            f.write(text + '\n[recovery]\nserver_active_timeout = 180\n'
+                    'resource_timeout = 120\n')
+        self.engine = self.api = None
+        self.dir = directory
+
+    def start(self, cloud):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (drs_service.TESTCLOUD_DRIVERS,
+                        os.environ.get('PYTHONPATH')) if p))
+        subprocess.run([procutils.venv_bin('drs-manage'), '--config-file',
+                        self.service.conf, 'db', 'sync'], check=True,
+                       stdout=subprocess.DEVNULL, env=env)
+        self.engine = subprocess.Popen(
+            [procutils.venv_bin('drs-engine'), '--config-file',
+             self.service.conf], env=env, start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.dir, 'engine.log'), 'w'))
+        self.api, self.service.url = uwsgi_drs_api(cloud, self.service,
+                                                   self.dir)
+        self.service.proc = self.engine
+        self.service.sites = {}
+        for key in ('a', 'b'):
+            resp = self.service.post('/v1/sites', {'site': {
+                'name': conftest.unique('bench-site-%s' % key),
+                'region_name': cloud.region(key),
+                'auth_url': cloud.data['keystone']['url'],
+                'interface': 'public'}}, user='admin', expect=201)
+            self.service.sites[key] = resp.json()['site']
+        return self.service
+
+    def rss(self):
+        """(drs-api, drs-engine) RSS in MiB, every process of each."""
+        return (rss_mib(group_pids(self.api.pid)),
+                rss_mib(group_pids(self.engine.pid)))
+
+    def stop(self):
+        for site in self.service.sites.values():
+            try:
+                self.service.request('DELETE', '/v1/sites/%s' % site['id'],
+                                     'admin')
+            except Exception:  # noqa: S110 - best effort at the end
+                pass
+        procutils.stop_group(self.api)
+        procutils.stop_group(self.engine)
+        self.db.drop()
+
+
+def _ok(op, what):
+    if op['status'] != 'succeeded':
+        raise RuntimeError('%s %s: %s' % (what, op['status'], op))
+
+
 def bench_memory(cloud, args, tmp):
-    if args.api_proc is None:
-        drs, proc = bench_api(cloud, argparse.Namespace(
-            rounds=1, duration=1), tmp)
-    else:
-        drs, proc = args.api_proc
+    """Idle RSS of drs-api + drs-engine against cinder-api +
+    cinder-scheduler, then the engine's growth over a fixed workload on
+    a plan of ``--n`` servers: protects (each after an unprotect), syncs
+    and test failovers with their cleanups (a failover consumes its
+    replicas; a test failover runs the same recovery steps on copies of
+    them, and can be repeated)."""
+    split = SplitDrs(cloud, tmp)
+    workload = None
     try:
-        def drs_rss():
-            return rss_mib(group_pids(drs.proc.pid)
-                           + group_pids(proc.pid))
-        idle = [drs_rss()]
-        anchor = [rss_mib(cinder_pids())]
-        # A fixed workload: the api load once more.
+        drs = split.start(cloud)
         token = cloud.session(USER).get_token()
-        headers = {'X-Auth-Token': token}
-        drs_url = proc_url(proc)
-        load(drs_url, headers, args.duration)
-        after = [drs_rss()]
-        row('RSS MiB idle: drs-api (uWSGI) + drs-all-in-one vs cinder-api'
-            ' + cinder-scheduler', idle, anchor, '<= 0.8x', fmt='%.0f')
-        row('RSS MiB after %ss of GET %s' % (args.duration, drs_url),
-            after, idle, '<= 1.10x growth', fmt='%.0f')
-        print_table('memory (site A cinder as anchor)')
+        load(drs.url + '/v1/plans', {'X-Auth-Token': token}, 1)
+        api_idle, engine_idle = split.rss()
+        anchor = rss_mib(cinder_pids())
+        row('RSS MiB idle: drs-api (uWSGI) + drs-engine vs cinder-api '
+            '(uWSGI) + cinder-scheduler', [api_idle + engine_idle],
+            [anchor], '<= 0.8x', fmt='%.0f')
+        row('  of which drs-api, drs-engine', [api_idle], [engine_idle],
+            fmt='%.0f')
+        workload = make_workload(cloud, args.n)
+        plan = rh.create_plan(drs, workload, tiers=tiers_for(workload))
+        rounds = 1 if args.small else 6
+        counts = collections.Counter()
+        started = time.monotonic()
+        _ok(drs.run(plan['id'], 'protect', timeout=600), 'protect')
+        counts['protect'] += 1
+        engine_start = split.rss()[1]
+        for i in range(rounds):
+            _ok(drs.run(plan['id'], 'sync', timeout=300), 'sync')
+            counts['sync'] += 1
+            _ok(drs.run(plan['id'], 'test_failover', timeout=900),
+                'test failover')
+            _ok(drs.run(plan['id'], 'cleanup_test', timeout=600),
+                'cleanup')
+            counts['test failover + cleanup'] += 1
+            if i < rounds - 1:
+                _ok(drs.run(plan['id'], 'unprotect', timeout=600),
+                    'unprotect')
+                _ok(drs.run(plan['id'], 'protect', timeout=600), 'protect')
+                counts['protect'] += 1
+        engine_end = split.rss()[1]
+        row('drs-engine RSS MiB after %s (%d servers, %.0fs)' % (
+            ', '.join('%d %s' % (n, what) for what, n in counts.items()),
+            args.n, time.monotonic() - started),
+            [engine_end], [engine_start], '<= 1.10x growth', fmt='%.0f')
+        print_table('memory (site A\'s cinder as the anchor; RSS summed '
+                    'over each service\'s processes)')
     finally:
-        stop_api(drs, proc)
-
-
-def proc_url(proc):
-    return proc._bench_url + '/v1/plans'
+        if workload is not None:
+            workload.delete()
+        split.stop()
 
 
 # ------------------------------------------------------------ workloads
@@ -617,16 +712,12 @@ def main(argv=None):
     cloud = load_cloud()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix='drs-bench-') as tmp:
-        args.api_proc = None
-        if args.what in ('api', 'all', 'memory'):
+        if args.what in ('api', 'all'):
             os.makedirs(os.path.join(tmp, 'api'))
-            drs, proc = bench_api(cloud, args, os.path.join(tmp, 'api'))
-            if args.what == 'api':
-                stop_api(drs, proc)
-            else:
-                args.api_proc = (drs, proc)
+            stop_api(*bench_api(cloud, args, os.path.join(tmp, 'api')))
         if args.what in ('memory', 'all'):
-            bench_memory(cloud, args, tmp)
+            os.makedirs(os.path.join(tmp, 'memory'))
+            bench_memory(cloud, args, os.path.join(tmp, 'memory'))
         which = {'all': ('failover', 'sweep')}.get(args.what, (args.what,))
         if set(which) & {'failover', 'sweep'}:
             with_workload(cloud, args, tmp, which)

@@ -9,6 +9,7 @@ session's project.
 """
 
 import abc
+import contextlib
 from collections.abc import Callable
 import ipaddress
 from typing import Any
@@ -108,6 +109,15 @@ class SiteDriver:
         which may have made something a step run again must find."""
         if self.shared is not None:
             self.shared.drop(self.shared_key(*name))
+
+    def serialized(self, *name: Any) -> Any:
+        """A context in which one step of the operation at a time finds
+        or makes the shared resource ``name`` (the servers of a tier run
+        their steps at once, and may all need the same missing key pair
+        or security group); no lock without shared listings."""
+        if self.shared is None:
+            return contextlib.nullcontext()
+        return self.shared.lock(self.shared_key(*name))
 
     def polled(self, name: tuple, list_all: Callable[[], dict[str, Any]],
                item_id: str, get_one: Callable[[], Any],
@@ -496,11 +506,26 @@ class ComputeDriver(SiteDriver, metaclass=abc.ABCMeta):
             return None, False
         listed = self.listed(('keypairs',), lambda: {
             kp['name']: kp for kp in self.list_keypair_views()})
-        there = (listed or {}).get(keypair['name']) or \
-            self.get_keypair(keypair['name'])
+        there = (listed or {}).get(keypair['name'])
+        if there is not None and self._same_key(there, keypair):
+            return keypair['name'], False
+        # It may be made here: the servers of a tier, each in its step,
+        # need the same key pair; one step at a time looks and makes it.
+        with self.serialized('keypair', keypair['name']):
+            return self._ensure_keypair(keypair, test_prefix, there)
+
+    @staticmethod
+    def _same_key(there: dict, keypair: dict) -> bool:
+        return there.get('public_key', '').strip() == \
+            (keypair.get('public_key') or '').strip()
+
+    def _ensure_keypair(self, keypair: dict, test_prefix: str | None,
+                        there: dict | None = None
+                        ) -> tuple[str | None, bool]:
+        if there is None:
+            there = self.get_keypair(keypair['name'])
         if there is not None:
-            if there.get('public_key', '').strip() == \
-                    (keypair.get('public_key') or '').strip():
+            if self._same_key(there, keypair):
                 return keypair['name'], False
             if not test_prefix:
                 raise DriverError(
@@ -655,15 +680,18 @@ class NetworkDriver(SiteDriver, metaclass=abc.ABCMeta):
                 names.append(test_prefix + g['id'])
             listed = self.listed(('security_groups',),
                                  self.list_security_groups) or []
-            # A group missing from the operation's listing may have been
-            # made since by another server's step: looked for again.
-            found = [sg for sg in listed if sg['name'] in names] or [
-                sg for name in names
-                for sg in self.find_security_groups(name)]
+            found = [sg for sg in listed if sg['name'] in names]
             if found:
                 ids.append(found[0]['id'])
                 continue
-            ids.append(self.create_security_group(names[-1], g))
+            # Missing from the operation's listing: another server's step
+            # may be making it now, or have made it since; one step at a
+            # time looks again and makes it.
+            with self.serialized('security_group', names[-1]):
+                found = [sg for name in names
+                         for sg in self.find_security_groups(name)]
+                ids.append(found[0]['id'] if found else
+                           self.create_security_group(names[-1], g))
         return ids
 
     def delete_security_groups(self, prefix: str) -> list[str]:

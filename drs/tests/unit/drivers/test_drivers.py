@@ -758,6 +758,84 @@ def test_a_recovery_s_key_pairs_are_listed_once():
     nova.keypairs.get.assert_not_called()
 
 
+def test_the_servers_of_a_tier_make_a_missing_key_pair_once():
+    """The servers of a tier prepare at once, each in its step: one
+    creates the key pair they all need, the others find it (Nova
+    answers 409 to a second create)."""
+    import threading
+    import time as _time
+    from drs.engine import listings
+    have: dict = {}
+    lock = threading.Lock()
+
+    class Keypairs:
+        def list(self):
+            return []
+
+        def get(self, name):
+            with lock:
+                if name not in have:
+                    raise nova_driver.nova_exc.NotFound(404)
+                kp = mock.Mock(public_key=have[name], type='ssh',
+                               fingerprint='f')
+                kp.name = name
+                return kp
+
+        def create(self, name, public_key):
+            _time.sleep(0.05)     # the window two creates would share
+            with lock:
+                if name in have:
+                    raise nova_driver.nova_exc.Conflict(409)
+                have[name] = public_key
+
+    nova = mock.Mock(keypairs=Keypairs())
+    shared = listings.Listings()
+    kp = {'name': 'web', 'public_key': 'ssh-ed25519 AAA'}
+    results, errors = [], []
+
+    def prepare():
+        site = nova_driver.NovaComputeDriver(SITE, mock.Mock())
+        site._client = lambda service=False: nova  # type: ignore
+        site.shared = shared
+        try:
+            results.append(site.ensure_keypair(kp))
+        except Exception as e:  # noqa: BLE001 - collected, asserted
+            errors.append(e)
+
+    threads = [threading.Thread(target=prepare) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(results) == [('web', False)] * 7 + [('web', True)]
+
+
+def test_the_servers_of_a_tier_make_a_missing_group_once():
+    import threading
+    from drs.engine import listings
+    import time as _time
+    net = _FakeNet('default')
+    find = net.security_groups
+    # The window two steps would share between looking and making.
+    net.security_groups = lambda name=None: (_time.sleep(0.02), find(name))[1]
+    shared = listings.Listings()
+    ids = []
+
+    def prepare():
+        site = _site_with_net(net)
+        site.shared = shared
+        ids.extend(site.ensure_security_groups([WEB], {}))
+
+    threads = [threading.Thread(target=prepare) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 1 and len(ids) == 8
+    assert sorted(g.name for g in net.groups.values()) == ['default', 'web']
+
+
 def test_test_failover_groups_are_its_own_and_cleaned_up():
     net = _FakeNet('default')
     site = _site_with_net(net)

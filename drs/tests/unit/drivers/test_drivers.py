@@ -453,7 +453,6 @@ def test_import_volume_fresh_manages_without_looking_again(conf):
     tenant, service = mock.Mock(), mock.Mock()
     service.volumes.manage.return_value = mock.Mock(id='v-new')
     service.volumes.get.return_value = _vol('v-new', 'available', 'n', meta)
-    tenant.volumes.get.return_value = _vol('v-new', 'available', 'n', meta)
     service.transfers.create.return_value = mock.Mock(id='t-1',
                                                       auth_key='k')
     site = _target_site(tenant, service)
@@ -470,26 +469,23 @@ def test_import_volume_fresh_manages_without_looking_again(conf):
     assert service.volumes.get.call_count == 1
     service.transfers.create.assert_called_once_with('v-new', name='n')
     tenant.transfers.accept.assert_called_once_with('t-1', 'k')
-    assert out['id'] == 'v-new' and out['status'] == 'available'
-
-
-def test_import_volume_fresh_ends_at_the_accept(conf):
-    """Cinder's accept answers once the volume is the project's and
-    available: the import reads it no more after that."""
-    conf.config(group='recovery', resource_timeout=5)
-    meta = {'drs_plan': 'p', 'drs_source': 'v-src', 'drs_kind': 'failover'}
-    tenant, service = mock.Mock(), mock.Mock()
-    service.volumes.manage.return_value = mock.Mock(id='v-new')
-    service.volumes.get.return_value = _vol('v-new', 'available', 'n', meta)
-    service.transfers.create.return_value = mock.Mock(id='t-1',
-                                                      auth_key='k')
-    site = _target_site(tenant, service)
-    out = site.import_volume('h@b#p', {'source-name': 'x'}, 'n', 'rep',
-                             True, meta, fresh=True)
+    # Cinder's accept answers once the volume is the project's and
+    # available: the import reads it no more after that.
     tenant.volumes.get.assert_not_called()
     assert out == {'id': 'v-new', 'name': 'n', 'size': 1,
                    'volume_type': 'rep', 'status': 'available',
                    'bootable': True}
+
+
+def _polls(make, first, then):
+    """A list call answering ``[make(first)]``, then ``[make(then)]``
+    from its second call on; and the markers it was called with."""
+    polls: list = []
+
+    def listing(detailed, marker, limit):
+        polls.append(marker)
+        return [make(first if len(polls) == 1 else then)]
+    return polls, listing
 
 
 def test_waits_of_an_operation_share_one_listing_per_poll(conf):
@@ -500,14 +496,8 @@ def test_waits_of_an_operation_share_one_listing_per_poll(conf):
     from drs.engine import listings
     conf.config(group='recovery', resource_timeout=5)
     service = mock.Mock()
-    polls = []
-
-    def listing(detailed, marker, limit):
-        polls.append(marker)
-        # Both creating at the first poll, available at the second.
-        status = 'creating' if len(polls) == 1 else 'available'
-        return [_vol('v1', status)]
-    service.volumes.list.side_effect = listing
+    polls, service.volumes.list.side_effect = _polls(
+        lambda status: _vol('v1', status), 'creating', 'available')
     service.volumes.get.return_value = _vol('v3', 'available')
     site = _target_site(mock.Mock(), service)
     site.shared = listings.Listings()
@@ -561,13 +551,8 @@ def test_server_waits_share_the_project_s_listing(conf):
     from drs.engine import listings
     conf.config(group='recovery', server_active_timeout=5)
     client = mock.Mock()
-    polls = []
-
-    def servers(detailed, marker, limit):
-        polls.append(marker)
-        status = 'BUILD' if len(polls) == 1 else 'ACTIVE'
-        return [_srv('s1', status)]
-    client.servers.list.side_effect = servers
+    polls, client.servers.list.side_effect = _polls(
+        lambda status: _srv('s1', status), 'BUILD', 'ACTIVE')
     drv = nova_driver.NovaComputeDriver(SITE, mock.Mock())
     drv._clients = {'tenant': client}
     drv.shared = listings.Listings()

@@ -114,7 +114,10 @@ def _start_services(state, svcs):
                    port=svc.port, url=svc.url)
         started.append(svc.name)
     for svc in pending:
-        procs.wait_for('%s precondition' % svc.name, svc.before_start, 90)
+        # Bounded, and long: on a loaded machine (CI brings the cloud up
+        # beside the unit tests) the queue a service waits for can take
+        # minutes, rabbitmqctl alone seconds a call.
+        procs.wait_for('%s precondition' % svc.name, svc.before_start, 300)
         procs.Proc(state, svc.name).start(svc.argv, env=svc.env,
                                           cwd=svc.cwd, site=svc.site,
                                           port=svc.port, url=svc.url)

@@ -124,8 +124,16 @@ class Rbd:
 
     def info(self, image: str) -> dict | None:
         """``rbd info`` of an image, None if it does not exist."""
+        return self._of_image('info', image)
+
+    def status(self, image: str) -> dict | None:
+        """``rbd status`` (its watchers) of an image, None if it does not
+        exist (a resync removes it before rbd-mirror makes it again)."""
+        return self._of_image('status', image)
+
+    def _of_image(self, command: str, image: str) -> dict | None:
         try:
-            return self('info', self.spec(image))
+            return self(command, self.spec(image))
         except RbdCommandError as e:
             if isinstance(e, Unreachable):
                 raise
@@ -236,9 +244,10 @@ class RbdMirrorBackend(base.ReplicationBackend):
         return out
 
     def _no_watchers(self, name: str) -> bool:
-        """Cinder's rule for manage: an image nobody watches."""
-        st = self.rbd('status', self.rbd.spec(name)) or {}
-        return not st.get('watchers')
+        """Cinder's rule for manage: an image nobody watches (and that
+        still exists: one a resync has just removed is not manageable)."""
+        st = self.rbd.status(name)
+        return st is not None and not st.get('watchers')
 
     def _one(self, name: str) -> base.ReplicaStatus:
         """Status of one image: the pool's mirror status plus its current

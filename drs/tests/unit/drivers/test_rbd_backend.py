@@ -393,6 +393,26 @@ def test_reverse_split_brain_demotes_and_resyncs_here(conf, fake, clock):
                 'resync' in v]
 
 
+def test_reverse_split_brain_while_the_resync_removes_the_image(
+        conf, fake, clock):
+    """rbd-mirror removes the image a resync was asked for before it
+    makes it again: its ``rbd status`` answers ENOENT (seen in CI), and
+    the replica is reported as not yet manageable, not as an error."""
+    fake.on('/b.conf', 'info', out=_info(True))
+    fake.on('/a.conf', 'info', out=_info(True))
+    fake.on('/a.conf', 'mirror', 'image', 'demote', out='')
+    fake.on('/a.conf', 'mirror', 'image', 'resync', out='')
+    fake.on('/a.conf', 'mirror', 'pool', 'status', out=_pool(_image(
+        'up+stopped', 'local image is primary')))
+    fake.on('/a.conf', 'status', rc=2,
+            err='rbd: error opening image %s: (2) No such file or '
+            'directory' % IMG)
+    st = backend(conf, fake, clock, here=SITE_A, there=SITE_B).reverse(
+        {'id': VID}, {'id': VID})
+    assert st['present'] and st['safe_to_manage'] is False
+    assert 'mirror image resync volumes/' + IMG in fake.verbs('/a.conf')
+
+
 def test_reverse_already_replica_does_nothing(conf, fake, clock):
     fake.on('/b.conf', 'info', out=_info(True))
     fake.on('/a.conf', 'info', out=_info(False))

@@ -376,13 +376,18 @@ def test_reverse_refuses_when_peer_not_primary(conf, fake, clock):
     assert not [v for v in fake.verbs('/a.conf') if 'demote' in v]
 
 
-def test_reverse_split_brain_demotes_and_resyncs_here(conf, fake, clock):
+def _split_brain(fake):
+    """Both sides primary; demote and resync answer at A."""
     fake.on('/b.conf', 'info', out=_info(True))
     fake.on('/a.conf', 'info', out=_info(True))
     fake.on('/a.conf', 'mirror', 'image', 'demote', out='')
     fake.on('/a.conf', 'mirror', 'image', 'resync', out='')
     fake.on('/a.conf', 'mirror', 'pool', 'status', out=_pool(_image(
         'up+stopped', 'local image is primary')))
+
+
+def test_reverse_split_brain_demotes_and_resyncs_here(conf, fake, clock):
+    _split_brain(fake)
     fake.on('/a.conf', 'status', out={'watchers': []})
     backend(conf, fake, clock, here=SITE_A, there=SITE_B).reverse(
         {'id': VID}, {'id': VID})
@@ -398,12 +403,7 @@ def test_reverse_split_brain_while_the_resync_removes_the_image(
     """rbd-mirror removes the image a resync was asked for before it
     makes it again: its ``rbd status`` answers ENOENT (seen in CI), and
     the replica is reported as not yet manageable, not as an error."""
-    fake.on('/b.conf', 'info', out=_info(True))
-    fake.on('/a.conf', 'info', out=_info(True))
-    fake.on('/a.conf', 'mirror', 'image', 'demote', out='')
-    fake.on('/a.conf', 'mirror', 'image', 'resync', out='')
-    fake.on('/a.conf', 'mirror', 'pool', 'status', out=_pool(_image(
-        'up+stopped', 'local image is primary')))
+    _split_brain(fake)
     fake.on('/a.conf', 'status', rc=2,
             err='rbd: error opening image %s: (2) No such file or '
             'directory' % IMG)

@@ -9,7 +9,6 @@ session's project.
 """
 
 import abc
-import contextlib
 from collections.abc import Callable
 import ipaddress
 from typing import Any
@@ -110,14 +109,16 @@ class SiteDriver:
         if self.shared is not None:
             self.shared.drop(self.shared_key(*name))
 
-    def serialized(self, *name: Any) -> Any:
-        """A context in which one step of the operation at a time finds
-        or makes the shared resource ``name`` (the servers of a tier run
-        their steps at once, and may all need the same missing key pair
-        or security group); no lock without shared listings."""
+    def once(self, name: tuple, make: Callable[[], Any]) -> Any:
+        """``make()`` for the first step of the operation that asks, its
+        result for the others (they wait for it): a shared resource (a
+        key pair, a security group) the servers of a tier all need is
+        looked for, or made, by one of them. Without shared listings,
+        ``make()`` every time. A ``make`` that raises leaves nothing:
+        the next step tries again."""
         if self.shared is None:
-            return contextlib.nullcontext()
-        return self.shared.lock(self.shared_key(*name))
+            return make()
+        return self.shared.get(self.shared_key('once', *name), make)
 
     def polled(self, name: tuple, list_all: Callable[[], dict[str, Any]],
                item_id: str, get_one: Callable[[], Any],
@@ -510,9 +511,17 @@ class ComputeDriver(SiteDriver, metaclass=abc.ABCMeta):
         if there is not None and self._same_key(there, keypair):
             return keypair['name'], False
         # It may be made here: the servers of a tier, each in its step,
-        # need the same key pair; one step at a time looks and makes it.
-        with self.serialized('keypair', keypair['name']):
+        # need the same key pair; one step looks and makes it, the others
+        # take its answer (and did not make it).
+        made = []
+
+        def make() -> tuple[str | None, bool]:
+            made.append(True)
             return self._ensure_keypair(keypair, test_prefix, there)
+        name, created = self.once(
+            ('keypair', keypair['name'], keypair.get('public_key'),
+             test_prefix), make)
+        return name, created and bool(made)
 
     @staticmethod
     def _same_key(there: dict, keypair: dict) -> bool:
@@ -685,13 +694,15 @@ class NetworkDriver(SiteDriver, metaclass=abc.ABCMeta):
                 ids.append(found[0]['id'])
                 continue
             # Missing from the operation's listing: another server's step
-            # may be making it now, or have made it since; one step at a
-            # time looks again and makes it.
-            with self.serialized('security_group', names[-1]):
+            # may be making it now, or have made it since; one step looks
+            # again and makes it, the others take its answer.
+            def make(names: list[str] = names, g: dict = g) -> str:
                 found = [sg for name in names
                          for sg in self.find_security_groups(name)]
-                ids.append(found[0]['id'] if found else
-                           self.create_security_group(names[-1], g))
+                return found[0]['id'] if found else \
+                    self.create_security_group(names[-1], g)
+            ids.append(self.once(('security_group', g['id'], names[-1]),
+                                 make))
         return ids
 
     def delete_security_groups(self, prefix: str) -> list[str]:

@@ -82,14 +82,6 @@ class Listings:
                 self._values[key] = found
             return found
 
-    def lock(self, name: Hashable) -> threading.Lock:
-        """A lock of the operation's steps for ``name``: one step at a
-        time finds or makes a resource that several steps share (a key
-        pair, a security group)."""
-        with self._lock:
-            self.used = time.monotonic()
-            return self._locks.setdefault(('lock', name), threading.Lock())
-
     def peek(self, name: Hashable) -> Any | None:
         """The listing ``name`` if it was fetched, else None."""
         with self._lock:

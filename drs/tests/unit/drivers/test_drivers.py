@@ -678,8 +678,8 @@ def test_security_groups_mapped_or_found_by_name_are_used_as_they_are():
 
 def test_a_recovery_s_steps_share_the_groups_listing():
     """With the operation's listings, the steps find groups in one
-    listing; one made meanwhile by another step (missing from it) is
-    looked for by name again, never created twice."""
+    listing; one missing from it is looked for (and made) by one step,
+    whose answer the others take: never created twice."""
     from drs.engine import listings
     net = _FakeNet('default')
     calls = []
@@ -696,7 +696,7 @@ def test_a_recovery_s_steps_share_the_groups_listing():
     [made] = first.ensure_security_groups([WEB], {})
     assert second.ensure_security_groups([WEB], {}) == [made]
     assert len(net.groups) == 2
-    assert calls == [None, 'web', 'drs-pending-src-web', 'web']
+    assert calls == [None, 'web', 'drs-pending-src-web']
 
 
 def test_a_recovery_s_ports_and_subnets_are_listed_once():
@@ -757,8 +757,11 @@ def test_the_servers_of_a_tier_make_a_missing_key_pair_once():
         def list(self):
             return []
 
+        gets = 0
+
         def get(self, name):
             with lock:
+                Keypairs.gets += 1
                 if name not in have:
                     raise nova_driver.nova_exc.NotFound(404)
                 kp = mock.Mock(public_key=have[name], type='ssh',
@@ -794,6 +797,8 @@ def test_the_servers_of_a_tier_make_a_missing_key_pair_once():
         t.join()
     assert errors == []
     assert sorted(results) == [('web', False)] * 7 + [('web', True)]
+    # One step looked for it (and made it); the others took its answer.
+    assert Keypairs.gets == 1
 
 
 def test_the_servers_of_a_tier_make_a_missing_group_once():
@@ -803,7 +808,9 @@ def test_the_servers_of_a_tier_make_a_missing_group_once():
     net = _FakeNet('default')
     find = net.security_groups
     # The window two steps would share between looking and making.
-    net.security_groups = lambda name=None: (_time.sleep(0.02), find(name))[1]
+    looks = []
+    net.security_groups = lambda name=None: (
+        looks.append(name), _time.sleep(0.02), find(name))[2]
     shared = listings.Listings()
     ids = []
 
@@ -819,6 +826,8 @@ def test_the_servers_of_a_tier_make_a_missing_group_once():
         t.join()
     assert len(set(ids)) == 1 and len(ids) == 8
     assert sorted(g.name for g in net.groups.values()) == ['default', 'web']
+    # Listed once for the operation, looked for by name once.
+    assert looks.count('web') == 1
 
 
 def test_test_failover_groups_are_its_own_and_cleaned_up():

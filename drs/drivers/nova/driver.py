@@ -7,6 +7,7 @@ The Compute API microversion is negotiated: the lower of
 
 import base64
 import binascii
+import concurrent.futures
 import hashlib
 import time
 from typing import Any
@@ -28,6 +29,10 @@ CONF = cfg.CONF
 LOG = log.getLogger(__name__)
 
 USER_DATA = 'OS-EXT-SRV-ATTR:user_data'
+# Servers whose volume attachments a recipe capture reads from Nova at
+# once (a first protect reads each server's: no listing has the device
+# names and tags).
+ATTACHMENT_READS = 8
 
 
 def user_data_hash(user_data: str | None) -> str | None:
@@ -394,6 +399,18 @@ class NovaComputeDriver(base.ComputeDriver):
         ports = network.ports_of_servers(list(servers))
         sgs = network.security_groups(sorted(
             {g for sid in servers for g in _group_ids(ports[sid])}))
+        # Nova's attachment list (device, tag) only where no previous
+        # recipe still holds: the servers' at once.
+        vols_of = {sid: self._recorded_volumes(
+            server, attachments.get(sid) or [], previous.get(sid))
+            for sid, server in servers.items()}
+        unknown = [sid for sid, v in vols_of.items() if v is None]
+        with concurrent.futures.ThreadPoolExecutor(
+                max(1, min(len(unknown), ATTACHMENT_READS)),
+                thread_name_prefix='drs-recipe') as pool:
+            vols_of.update(zip(unknown, pool.map(
+                lambda sid: self._volumes(sid, attachments.get(sid)),
+                unknown), strict=True))
         flavors: dict[Any, dict] = {}
         out = {}
         for sid, server in servers.items():
@@ -411,10 +428,7 @@ class NovaComputeDriver(base.ComputeDriver):
             else:
                 user_data = (None, 'not visible')
             image = view['image']
-            vols = self._recorded_volumes(
-                server, attachments.get(sid) or [], previous.get(sid))
-            if vols is None:
-                vols = self._volumes(sid, attachments.get(sid))
+            vols = vols_of[sid] or []
             out[sid] = self._recipe(
                 view, server,
                 flavor=(self._flavor(flavor) if 'original_name' in flavor

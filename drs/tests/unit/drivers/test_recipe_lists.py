@@ -4,6 +4,7 @@ grow with pages and chunks, not servers."""
 
 import base64
 import hashlib
+import threading
 from unittest import mock
 
 from novaclient import api_versions
@@ -258,3 +259,28 @@ def test_security_groups_by_id_in_one_call():
     net.security_groups.assert_called_once_with(id=['sg-gone', 'sg1'])
     assert out == {'sg1': {'id': 'sg1', 'name': 'web', 'description': 'd',
                            'rules': [rule]}}
+
+
+def test_first_capture_reads_the_servers_attachments_at_once():
+    # No previous recipe: each server's attachments come from Nova (the
+    # device names and tags no listing has). Each read waits for the
+    # other's: one at a time, the first would wait alone and fail.
+    servers = [_server(sid, attached=('root-' + sid, 'data-' + sid))
+               for sid in ('s1', 's2')]
+    drv, client, _service = _driver(servers)
+    both = threading.Barrier(2, timeout=10)
+
+    def attachments(sid):
+        both.wait()
+        return [_att('root-' + sid, '/dev/vda', tag='boot'),
+                _att('data-' + sid, '/dev/vdb')]
+    client.volumes.get_server_volumes.side_effect = attachments
+    out = drv.capture_recipes(['s1', 's2'], _network(PORTS),
+                              {sid: _cinder(sid) for sid in ('s1', 's2')},
+                              {})
+    assert client.volumes.get_server_volumes.call_count == 2
+    for sid in ('s1', 's2'):
+        assert out[sid]['boot_volume']['id'] == 'root-' + sid
+        assert out[sid]['boot_volume']['tag'] == 'boot'
+        assert out[sid]['data_volumes'][0]['attachment_id'] == \
+            'att-data-' + sid

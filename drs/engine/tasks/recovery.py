@@ -18,6 +18,7 @@ retry continues from there; a failed test failover is removed by
 ``cleanup_test``.
 """
 
+import concurrent.futures
 import time
 from typing import Any
 
@@ -242,60 +243,104 @@ class ImportServerVolumes(base.OperationTask):
 
     def run(self, context, plan_id: str, operation_id: str  # type: ignore[override]
             ) -> dict:
+        """Every volume of the server at once (one thread each where
+        there are several): the promotes and imports are the backends'
+        and Cinder's work, and a server's volumes do not wait for each
+        other. The operation's database work (events, the point of no
+        return) stays in this thread, before and after."""
         shared = listings.of(operation_id)
         plan, site = _target(context, plan_id, operation_id)
         mapping = plan_mappings(plan).get('volume_types') or {}
-        out: dict[str, dict] = {}
         volumes = self._volumes(context, plan_id)
         force = self.kind == FAILOVER and self._forced(context, operation_id)
+        step = '%s-volume' % ('copy' if self.kind == TEST else 'import')
         for vol in volumes:
+            _sub_event(context, operation_id, step, base.EVENT_STARTED,
+                       plans.VOLUME, vol['id'])
+        try:
+            # Imported already, by a run that died (the operation's
+            # listing of what carries its metadata).
+            before = _imported_before(site, shared, self.kind, plan_id)
+            if self.kind == FAILOVER and any(v['id'] not in before
+                                             for v in volumes):
+                self._point_of_no_return(context, operation_id, site)
+        except Exception as e:
+            for vol in volumes:
+                self._failed(context, operation_id, step, vol['id'], e)
+            raise
+
+        def one(vol: dict) -> dict:
             vid = vol['id']
             meta = naming.meta(self.kind, plan_id, vid)
-            step = '%s-volume' % ('copy' if self.kind == TEST else 'import')
             name = naming.volume_name(self.kind, vid)
-            _sub_event(context, operation_id, step, base.EVENT_STARTED,
-                       plans.VOLUME, vid)
-            try:
-                # Imported already, by a run that died (the operation's
-                # listing of what carries its metadata).
-                if vid in _imported_before(site, shared, self.kind,
-                                           plan_id):
-                    imported = site.volume.import_volume(
-                        '', {}, name, None, False, meta)
-                else:
-                    if self.kind == TEST:
-                        replica = site.replication.copy(
-                            vol, naming.copy_id(plan_id, vid))
-                    else:
-                        self._point_of_no_return(context, operation_id,
-                                                 site)
-                        replica = site.replication.promote(vol, force=force)
-                    if replica.get('safe_to_manage') is False:
-                        raise drv_base.DriverError(
-                            detail='the replica of volume %s at site %s '
-                            'cannot be imported: %s' % (
-                                vid, site.name, replica.get('detail')
-                                or 'not safe to manage'))
-                    vtype = vol.get('volume_type')
-                    imported = site.volume.import_volume(
-                        replica['host'] or '', replica['reference'],
-                        name=name,
-                        volume_type=mapping.get(vtype or '', vtype),
-                        bootable=bool(vol.get('bootable')), metadata=meta,
-                        fresh=True)
-            except Exception as e:
-                # What this run did before failing is not in the
-                # operation's listings: a step run again lists afresh.
-                shared.drop(('imported', site.name, self.kind, plan_id))
-                shared.drop(site.volume.shared_key('manageable'))
-                _sub_event(context, operation_id, step, base.EVENT_FAILED,
-                           plans.VOLUME, vid, base.safe_message(e))
-                raise
+            if vid in before:
+                return site.volume.import_volume('', {}, name, None, False,
+                                                 meta)
+            if self.kind == TEST:
+                replica = site.replication.copy(
+                    vol, naming.copy_id(plan_id, vid))
+            else:
+                replica = site.replication.promote(vol, force=force)
+            if replica.get('safe_to_manage') is False:
+                raise drv_base.DriverError(
+                    detail='the replica of volume %s at site %s cannot be '
+                    'imported: %s' % (vid, site.name, replica.get('detail')
+                                      or 'not safe to manage'))
+            vtype = vol.get('volume_type')
+            return site.volume.import_volume(
+                replica['host'] or '', replica['reference'], name=name,
+                volume_type=mapping.get(vtype or '', vtype),
+                bootable=bool(vol.get('bootable')), metadata=meta,
+                fresh=True)
+
+        out: dict[str, dict] = {}
+        errors: dict[str, Exception] = {}
+        for vol, result in _each_at_once(one, volumes):
+            vid = vol['id']
+            if isinstance(result, Exception):
+                errors[vid] = result
+                self._failed(context, operation_id, step, vid, result)
+                continue
             _sub_event(context, operation_id, step, base.EVENT_SUCCEEDED,
                        plans.VOLUME, vid,
-                       'volume %s at the target' % imported['id'])
-            out[vid] = imported
+                       'volume %s at the target' % result['id'])
+            out[vid] = result
+        if errors:
+            # What this run did before failing is not in the operation's
+            # listings: a step run again lists afresh. The first
+            # volume's error (the boot volume's) is the step's.
+            shared.drop(('imported', site.name, self.kind, plan_id))
+            shared.drop(site.volume.shared_key('manageable'))
+            raise next(errors[v['id']] for v in volumes
+                       if v['id'] in errors)
         return {'volumes': out, 'order': [v['id'] for v in volumes]}
+
+    @staticmethod
+    def _failed(context, operation_id: str, step: str, vid: str,
+                error: Exception) -> None:
+        _sub_event(context, operation_id, step, base.EVENT_FAILED,
+                   plans.VOLUME, vid, base.safe_message(error))
+
+
+def _each_at_once(fn, items: list):
+    """Yield ``(item, fn(item) or the exception it raised)`` as each call
+    ends, the calls made at once (one thread each; a single item is
+    called in this thread). Every call has ended when the generator
+    is exhausted."""
+    def call(item):
+        try:
+            return fn(item)
+        except Exception as e:  # yielded, for the caller to record
+            return e
+    if len(items) <= 1:
+        for item in items:
+            yield item, call(item)
+        return
+    with concurrent.futures.ThreadPoolExecutor(
+            len(items), thread_name_prefix='drs-import') as pool:
+        futures = {pool.submit(call, item): item for item in items}
+        for done in concurrent.futures.as_completed(futures):
+            yield futures[done], done.result()
 
 
 class CopyServerVolumes(ImportServerVolumes):

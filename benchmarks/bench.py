@@ -15,6 +15,7 @@ HTTP requests drs makes are counted from its own log: keystoneauth's
 
 import argparse
 import collections
+import datetime
 import http.client
 import json
 import os
@@ -33,6 +34,8 @@ from drs.tests import procutils
 from drs.tests.integration import conftest
 from drs.tests.integration import drs_service
 from drs.tests.integration import recover_helpers as rh
+
+from benchmarks import floor
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, 'tools', 'testcloud'))
@@ -525,12 +528,14 @@ def bench_memory(cloud, args, tmp):
 
 # ------------------------------------------------------------ workloads
 
-def make_workload(cloud, n):
+def make_workload(cloud, n, prefix='bench'):
     t0 = time.monotonic()
-    workload = rh.Workload(cloud, servers=n, objects=1, prefix='bench')
+    # The floor's has no container: it recovers servers and volumes.
+    workload = rh.Workload(cloud, servers=n, objects=1, prefix=prefix,
+                           container=prefix == 'bench')
     workload.create()
-    print('workload: %d servers on replicated volumes at A in %.0fs'
-          % (n, time.monotonic() - t0))
+    print('workload %s: %d servers on replicated volumes at A in %.0fs'
+          % (prefix, n, time.monotonic() - t0))
     return workload
 
 
@@ -569,7 +574,38 @@ def protect_counted(cloud, drs, plan, show=False):
         raise RuntimeError('protect %s: %s' % (op['status'], op))
     if show:
         log.print_patterns('protect')
+        print_steps(drs, op, 'protect')
     return op['_duration'], log.since_mark()
+
+
+def print_steps(drs, op, title):
+    """Where an operation's time went, from its own report: per step
+    (resource ids folded) how many ran, when the first began (s after
+    the request; the report's times are whole seconds), the longest and
+    the sum of their durations (``--requests``)."""
+    report = drs.get('/v1/operations/%s/report' % op['id'])['report']
+    began = _parse(report['requested_at'])
+    steps = collections.defaultdict(list)
+    for s in report['steps']:
+        rid = (s.get('resource') or {}).get('id')
+        name = s['step']
+        if rid and name.endswith('-%s' % rid):
+            name = name[:-len(rid) - 1]
+        steps[name].append(s)
+    print('\n-- %s: steps (%.1f s in all)' % (
+        title, report.get('duration_seconds') or op['_duration']))
+    for name, runs in sorted(steps.items(), key=lambda kv: min(
+            r.get('started_at') or '' for r in kv[1])):
+        first = min((_parse(r['started_at']) - began).total_seconds()
+                    for r in runs if r.get('started_at')) \
+            if any(r.get('started_at') for r in runs) else 0
+        durations = [r.get('duration_seconds') or 0 for r in runs]
+        print('%4d x %-28s from %3.0f s  longest %5.2f  sum %6.2f'
+              % (len(runs), name, first, max(durations), sum(durations)))
+
+
+def _parse(stamp):
+    return datetime.datetime.fromisoformat(stamp.replace('Z', '+00:00'))
 
 
 def protect_rows(args, seconds, counted, per_service=False):
@@ -622,9 +658,11 @@ def critical_path(report, tiers):
 
 
 def bench_failover(cloud, args, tmp, workload, drs, plan, tiers,
-                   protected=False):
+                   protected=False, floor_workload=None):
     """Protect (unless ``protected``: the sweep benchmark did), then a
-    failover with site A's services stopped."""
+    failover with site A's services stopped, then (site A still stopped)
+    the direct-API floor on ``floor_workload``, a second workload of the
+    same shape (:mod:`benchmarks.floor`)."""
     if not protected:
         protect, protect_req = protect_counted(cloud, drs, plan,
                                                args.requests)
@@ -637,6 +675,12 @@ def bench_failover(cloud, args, tmp, workload, drs, plan, tiers,
         counted = log.since_mark()
         if args.requests:
             log.print_patterns('failover')
+            print_steps(drs, op, 'failover')
+        floor_s = floor_req = None
+        if floor_workload is not None and op['status'] == 'succeeded':
+            floor_s, floor_req = floor.run(
+                cloud, floor_workload, tiers_for(floor_workload),
+                imported_type(cloud, plan['id']))
     finally:
         t0 = time.monotonic()
         rh.start_site_a(cloud)
@@ -651,19 +695,39 @@ def bench_failover(cloud, args, tmp, workload, drs, plan, tiers,
     row('failover makespan s (%d servers, 3 tiers)' % args.n, [makespan],
         [cp], '<= 1.10 (10), <= 1.15 (30)', fmt='%.1f')
     row('failover RTO s', [report.get('rto_seconds')], fmt='%.1f')
+    if floor_s is not None:
+        row('failover makespan s vs the direct-API floor', [makespan],
+            [floor_s], fmt='%.1f')
     row('failover HTTP requests per server',
         [sum(counted.values()) / args.n], target='<= 8', fmt='%.1f')
     for s in sorted(counted):
         row('  of which %s' % s, [counted[s]], fmt='%.0f')
+    if floor_req is not None:
+        row('direct-API floor, HTTP requests per server',
+            [sum(floor_req.values()) / args.n], fmt='%.1f')
+        for s in sorted(floor_req):
+            row('  of which b:%s' % s, [floor_req[s]], fmt='%.0f')
     print_table('failover: site A stopped; anchor = critical path from '
                 'the report (1 round: a failover is not repeatable on one '
                 'workload)')
     for site in ('b', 'a'):
         rh.cleanup_failover_at_b(cloud, plan['id'], site)
+    if floor_workload is not None:
+        floor.cleanup(cloud)
+
+
+def imported_type(cloud, plan_id):
+    """The volume type drs's failover imported the plan's volumes with
+    at B: the floor imports with the same."""
+    for v in cloud.cinder(USER, 'b').volumes.list():
+        if (v.metadata or {}).get('drs_plan') == plan_id:
+            return v.volume_type
+    return None
 
 
 def with_workload(cloud, args, tmp, which):
     workload = make_workload(cloud, args.n)
+    floor_workload = None
     drs = None
     # MariaDB, as a deployment runs drs: on SQLite (the test helper's
     # default) an operation runs one task at a time.
@@ -680,13 +744,17 @@ def with_workload(cloud, args, tmp, which):
             bench_protect(cloud, args, drs, plan)
             bench_sweep(cloud, args, tmp, workload, drs, plan)
         if 'failover' in which:
+            floor_workload = make_workload(cloud, args.n, prefix='floor')
             bench_failover(cloud, args, tmp, workload, drs, plan, tiers,
-                           protected='sweep' in which)
+                           protected='sweep' in which,
+                           floor_workload=floor_workload)
     finally:
         if drs:
             rh.stop_drs(drs)
         db.drop()
         workload.delete()
+        if floor_workload is not None:
+            floor_workload.delete()
 
 
 # ------------------------------------------------------------ main

@@ -25,8 +25,15 @@ ensure_mod_wsgi  # the WSGI server tests run drs-api under Apache too
 export DRS_TEST_REQUIRE_ALL_DBS=1 DRS_TEST_REQUIRE_SERVICES=1
 cd "$DRS_TOP"
 
+# Every pytest run's output is kept too, for the closing list of what
+# failed (a CI log's tail is what gets read).
+PYTEST_OUT=${TMPDIR:-/tmp}/drs-pytest.$$.log
+: >"$PYTEST_OUT"
+trap 'rm -f "$PYTEST_OUT"' EXIT
+
 run_pytest() {
-    "$DRS_VENV/bin/python" -m pytest -p no:cacheprovider -ra "$@"
+    "$DRS_VENV/bin/python" -m pytest -p no:cacheprovider -ra "$@" 2>&1 |
+        tee -a "$PYTEST_OUT"
 }
 
 # The test cloud's profile. ``ceph`` (the default) adds two Ceph clusters
@@ -95,7 +102,7 @@ dashboard() {  # the Horizon plugin's tests, from its own virtualenv
     # Bounded: the browser test takes about 3 minutes.
     DRS_E2E=1 DRS_E2E_ARTIFACTS=$artifacts DRS_VENV=$DRS_VENV \
         timeout 900 "$DRS_TOP/.venv-dashboard/bin/python" -m pytest \
-        -p no:cacheprovider -ra "$@"
+        -p no:cacheprovider -ra "$@" 2>&1 | tee -a "$PYTEST_OUT"
 }
 
 benchmarks() {  # each benchmark once, small (N=3), so they cannot rot
@@ -123,17 +130,29 @@ fi
 # The test cloud comes up meanwhile (5 minutes with Ceph, mostly waiting
 # on services; the tests beside it run slower, so less than that is saved).
 status=0
+failed=()
+stage() {  # stage NAME CMD...: run one stage; its failure is remembered
+    local name=$1; shift
+    "$@" || { status=1; failed+=("$name"); }
+}
 cloud_up --background
 say "unit and functional tests"
-run_pytest drs/tests/unit drs/tests/functional || status=$?
+stage "unit and functional tests" run_pytest drs/tests/unit drs/tests/functional
 say "the API reference (its samples are recorded by the functional tests)"
-"$DRS_VENV/bin/sphinx-build" -q -W -b html api-ref/source api-ref/build/html \
-    || status=$?
+stage "the API reference" "$DRS_VENV/bin/sphinx-build" -q -W -b html \
+    api-ref/source api-ref/build/html
 say "the developer notes (doc/)"
-"$DRS_VENV/bin/sphinx-build" -q -W -b html doc/source doc/build/html \
-    || status=$?
-integration drs/tests/integration || status=$?
+stage "the developer notes" "$DRS_VENV/bin/sphinx-build" -q -W -b html \
+    doc/source doc/build/html
+stage "integration tests" integration drs/tests/integration
 # After the integration tests: the test cloud is up.
-dashboard drs_dashboard/tests || status=$?
-benchmarks || status=$?
+stage "dashboard tests" dashboard drs_dashboard/tests
+stage "benchmarks" benchmarks
+# The last lines a CI log keeps: which stages failed, if any.
+if [ $status -ne 0 ]; then
+    grep -E '^(FAILED|ERROR) ' "$PYTEST_OUT" || true
+    say "FAILED: $(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')"
+else
+    say "all stages passed"
+fi
 exit $status

@@ -377,40 +377,55 @@ class NovaComputeDriver(base.ComputeDriver):
                         attachments: dict[str, list[dict]],
                         previous: dict[str, dict]
                         ) -> dict[str, dict[str, Any]]:
-        listed = self._raw_servers()
-        servers = {sid: listed[sid] for sid in server_ids if sid in listed}
-        if not servers:
-            return {}
-        views = {sid: self._view(s) for sid, s in servers.items()}
-        admin: dict[str, Any] = {}
-        if self.service_session is not None and any(
-                not hasattr(s, USER_DATA) for s in servers.values()):
+        def admin_servers() -> dict[str, Any]:
             try:
-                admin = self._raw_servers(service=True)
+                return self._raw_servers(service=True)
             except (nova_exc.ClientException, ks_exc.ClientException,
                     base.DriverError) as e:
                 LOG.debug('user data not readable: %s', type(e).__name__)
-        keypairs = self._keypairs() if any(
-            v['key_name'] for v in views.values()) else {}
-        groups_of = self._server_groups()
-        images = self._images([v['image']['id'] for v in views.values()
+                return {}
+
+        def ports_and_groups() -> tuple[dict, dict]:
+            ports = network.ports_of_servers(list(server_ids))
+            return ports, network.security_groups(sorted(
+                {g for sid in server_ids for g in _group_ids(ports[sid])}))
+
+        # The reads do not depend on each other, but for those that need
+        # the servers' views: all at once (the attachments up to
+        # ATTACHMENT_READS at a time), each a list call or a page of them.
+        with concurrent.futures.ThreadPoolExecutor(
+                4 + ATTACHMENT_READS, thread_name_prefix='drs-recipe') as pool:
+            admin_f = (pool.submit(admin_servers)
+                       if self.service_session is not None else None)
+            groups_f = pool.submit(self._server_groups)
+            network_f = pool.submit(ports_and_groups)
+            listed = self._raw_servers()
+            servers = {sid: listed[sid] for sid in server_ids
+                       if sid in listed}
+            views = {sid: self._view(s) for sid, s in servers.items()}
+            # Nova's attachment list (device, tag) only where no previous
+            # recipe still holds.
+            vols_of = {sid: self._recorded_volumes(
+                server, attachments.get(sid) or [], previous.get(sid))
+                for sid, server in servers.items()}
+            volumes_f = {sid: pool.submit(self._volumes, sid,
+                                          attachments.get(sid))
+                         for sid, v in vols_of.items() if v is None}
+            keypairs_f = pool.submit(self._keypairs) if any(
+                v['key_name'] for v in views.values()) else None
+            images_f = pool.submit(
+                self._images, [v['image']['id'] for v in views.values()
                                if isinstance(v['image'], dict)
                                and v['image'].get('id')])
-        ports = network.ports_of_servers(list(servers))
-        sgs = network.security_groups(sorted(
-            {g for sid in servers for g in _group_ids(ports[sid])}))
-        # Nova's attachment list (device, tag) only where no previous
-        # recipe still holds: the servers' at once.
-        vols_of = {sid: self._recorded_volumes(
-            server, attachments.get(sid) or [], previous.get(sid))
-            for sid, server in servers.items()}
-        unknown = [sid for sid, v in vols_of.items() if v is None]
-        with concurrent.futures.ThreadPoolExecutor(
-                max(1, min(len(unknown), ATTACHMENT_READS)),
-                thread_name_prefix='drs-recipe') as pool:
-            vols_of.update(zip(unknown, pool.map(
-                lambda sid: self._volumes(sid, attachments.get(sid)),
-                unknown), strict=True))
+            vols_of.update({sid: f.result() for sid, f in volumes_f.items()})
+            keypairs = keypairs_f.result() if keypairs_f else {}
+            images = images_f.result()
+            groups_of = groups_f.result()
+            ports, sgs = network_f.result()
+            # Only read where the project's own listing lacks it.
+            admin = admin_f.result() if admin_f else {}
+        if not servers:
+            return {}
         flavors: dict[Any, dict] = {}
         out = {}
         for sid, server in servers.items():

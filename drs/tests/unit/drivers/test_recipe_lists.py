@@ -107,7 +107,8 @@ def test_recipes_of_many_servers_from_list_calls():
         'project_id': drv.session.get_project_id.return_value}
     client.keypairs.list.assert_called_once()
     client.server_groups.list.assert_called_once()
-    net.ports_of_servers.assert_called_once_with(['s1', 's2'])
+    # Asked with the listing of servers, so for the plan's every server.
+    net.ports_of_servers.assert_called_once_with(['s1', 's2', 'gone'])
     net.security_groups.assert_called_once_with(['sg1', 'sg2'])
     client.servers.get.assert_not_called()
     client.keypairs.get.assert_not_called()

@@ -391,10 +391,14 @@ class NovaComputeDriver(base.ComputeDriver):
                 {g for sid in server_ids for g in _group_ids(ports[sid])}))
 
         # The reads do not depend on each other, but for those that need
-        # the servers' views: all at once (the attachments up to
-        # ATTACHMENT_READS at a time), each a list call or a page of them.
+        # the servers' views: all at once, each a list call or a page of
+        # them (the attachments in their own pool, ATTACHMENT_READS at a
+        # time).
         with concurrent.futures.ThreadPoolExecutor(
-                4 + ATTACHMENT_READS, thread_name_prefix='drs-recipe') as pool:
+                4, thread_name_prefix='drs-recipe') as pool, \
+                concurrent.futures.ThreadPoolExecutor(
+                    ATTACHMENT_READS,
+                    thread_name_prefix='drs-attachments') as reads:
             admin_f = (pool.submit(admin_servers)
                        if self.service_session is not None else None)
             groups_f = pool.submit(self._server_groups)
@@ -408,8 +412,8 @@ class NovaComputeDriver(base.ComputeDriver):
             vols_of = {sid: self._recorded_volumes(
                 server, attachments.get(sid) or [], previous.get(sid))
                 for sid, server in servers.items()}
-            volumes_f = {sid: pool.submit(self._volumes, sid,
-                                          attachments.get(sid))
+            volumes_f = {sid: reads.submit(self._volumes, sid,
+                                           attachments.get(sid))
                          for sid, v in vols_of.items() if v is None}
             keypairs_f = pool.submit(self._keypairs) if any(
                 v['key_name'] for v in views.values()) else None
@@ -422,7 +426,8 @@ class NovaComputeDriver(base.ComputeDriver):
             images = images_f.result()
             groups_of = groups_f.result()
             ports, sgs = network_f.result()
-            # Only read where the project's own listing lacks it.
+            # Read before the project's listing is in (at once with it);
+            # used only where that listing lacks the user data.
             admin = admin_f.result() if admin_f else {}
         if not servers:
             return {}

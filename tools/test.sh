@@ -133,7 +133,7 @@ status=0
 failed=()
 stage() {  # stage NAME CMD...: run one stage; its failure is remembered
     local name=$1; shift
-    "$@" || { status=1; failed+=("$name"); }
+    "$@" || { status=$?; failed+=("$name"); }
 }
 cloud_up --background
 say "unit and functional tests"
@@ -151,7 +151,8 @@ stage "benchmarks" benchmarks
 # The last lines a CI log keeps: which stages failed, if any.
 if [ $status -ne 0 ]; then
     grep -E '^(FAILED|ERROR) ' "$PYTEST_OUT" || true
-    say "FAILED: $(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')"
+    printf -v names '%s, ' "${failed[@]}"
+    say "FAILED: ${names%, }"
 else
     say "all stages passed"
 fi
